@@ -1,0 +1,1 @@
+"""Saring: checks messages before DKI Jakarta civil servants share them."""
