@@ -1,0 +1,255 @@
+"""The durable update inbox: store before acknowledging, claim under a lease, settle.
+
+Life cycle of a row: ``pending`` → ``processing`` (claimed, `claimed_until` is the lease end) →
+``done`` (payload erased) or back to ``pending`` after a transient failure (`claimed_until` is
+then the not-before time of the retry) or ``failed`` after too many attempts. A lease that
+expires makes the row claimable again: the worker holding it is presumed dead.
+
+Per-chat order (RELIABILITY P4): only the lowest unfinished update of a chat is claimable, and
+only while no other update of that chat is processing under a live lease. On PostgreSQL two
+replicas could each see a different "lowest" row when a lower update_id commits late, so the
+claim takes a transaction-scoped advisory lock per chat (try-lock: a chat another claimer is
+busy with is simply skipped) and re-reads under the lock. The caller must commit right after
+`claim`, in a READ COMMITTED transaction (the default): the locks are held until then. SQLite
+transactions are serialised already (BEGIN IMMEDIATE in bot/db/session.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Select,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    literal,
+    not_,
+    null,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot.db.dml import affected, dialect_insert
+from bot.db.models import InboxRow, UTCDateTime
+from bot.db.repositories import Clock, utc_now
+
+PENDING = "pending"
+PROCESSING = "processing"
+DONE = "done"
+FAILED = "failed"
+# Namespace (first key) of the per-chat advisory locks; the second key is derived from chat_id.
+CHAT_LOCK_NAMESPACE = 0x5A_494E_42  # "ZINB"
+# Takes, in one round trip, the try-locks of every candidate chat; returns the chats it got.
+_LOCK_CHATS = text(
+    "SELECT chat_id FROM unnest(CAST(:chats AS bigint[])) AS chat_id"
+    " WHERE pg_try_advisory_xact_lock(:namespace, CAST(chat_id % 2147483647 AS integer))"
+).bindparams(bindparam("chats", type_=ARRAY(InboxRow.chat_id.type)))
+
+__all__ = ["Backlog", "InboxRepository", "InboxRow"]
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """What the health check and the admin report need to know about unfinished work."""
+
+    pending: int
+    processing: int
+    failed: int
+    oldest_pending_at: datetime | None
+
+
+# One INSERT ... ON CONFLICT DO NOTHING RETURNING per dialect, built on first use.
+_STORE: dict[str, Any] = {}
+
+
+class InboxRepository:
+    """Telegram updates between the webhook (or poller) and the worker that handles them."""
+
+    def __init__(self, *, clock: Clock = utc_now) -> None:
+        self._clock = clock
+
+    async def store(
+        self, *, session: AsyncSession, update_id: int, chat_id: int | None, payload: dict[str, Any]
+    ) -> bool:
+        """Add an update; False when this update_id is already stored (a redelivery).
+
+        This runs once per webhook call, before the 200: a Core statement built once per
+        dialect and executed with parameters keeps it to one cached, compiled INSERT.
+        """
+        statement = _STORE.get(session.get_bind().dialect.name)
+        if statement is None:
+            table = InboxRow.__table__
+            statement = (
+                dialect_insert(session, table)
+                .on_conflict_do_nothing(index_elements=["update_id"])
+                .returning(table.c.update_id)
+            )
+            _STORE[session.get_bind().dialect.name] = statement
+        row = {
+            "update_id": update_id,
+            "chat_id": chat_id,
+            "payload": payload,
+            "status": PENDING,
+            "attempts": 0,
+            "received_at": self._clock(),
+        }
+        return (await session.execute(statement, row)).first() is not None
+
+    async def claim(
+        self, *, session: AsyncSession, worker: str, limit: int, lease: timedelta
+    ) -> list[InboxRow]:
+        """Mark up to `limit` claimable updates as processing by `worker`, lowest id first.
+
+        `worker` must be unique per process (it decides who may settle a row).
+        """
+        now = self._clock()
+        if session.get_bind().dialect.name == "postgresql":
+            ids = await self._claimable_ids_locked(session, now, limit)
+        else:
+            ids = list(await session.scalars(_claimable(now).limit(limit)))
+        if not ids:
+            return []
+        statement = (
+            update(InboxRow)
+            .where(InboxRow.update_id.in_(ids))
+            .values(status=PROCESSING, claimed_by=worker, claimed_until=now + lease)
+            .returning(InboxRow)
+            .execution_options(populate_existing=True)
+        )
+        rows = list((await session.scalars(statement)).all())
+        return sorted(rows, key=lambda row: row.update_id)
+
+    async def _claimable_ids_locked(
+        self, session: AsyncSession, now: datetime, limit: int
+    ) -> list[int]:
+        """PostgreSQL: lock the candidates' chats, then re-read with a snapshot taken after."""
+        candidates = (await session.execute(_claimable(now, InboxRow.chat_id).limit(limit))).all()
+        if not candidates:
+            return []
+        chats = sorted({chat for _, chat in candidates if chat is not None})
+        locked: list[int] = []
+        if chats:
+            parameters = {"chats": chats, "namespace": CHAT_LOCK_NAMESPACE}
+            locked = list(await session.scalars(_LOCK_CHATS, parameters))
+        query = (
+            _claimable(now)
+            .where(or_(InboxRow.chat_id.is_(None), InboxRow.chat_id.in_(locked)))
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=InboxRow)
+        )
+        return list(await session.scalars(query))
+
+    async def complete(self, *, session: AsyncSession, update_id: int, worker: str) -> bool:
+        """Mark done and erase the payload (it holds message text); False if `worker` lost it."""
+        statement = (
+            update(InboxRow)
+            .where(*_held_by(update_id, worker))
+            .values(status=DONE, payload=null(), done_at=self._clock(), claimed_until=None)
+        )
+        return await affected(session, statement) == 1
+
+    async def fail(
+        self,
+        *,
+        session: AsyncSession,
+        update_id: int,
+        worker: str,
+        error: str,
+        max_attempts: int,
+        retry_after: timedelta,
+    ) -> None:
+        """Count a failed attempt: retry no sooner than `retry_after`, or give up for good.
+
+        A row given up on keeps its payload for inspection until retention purges it (its
+        `done_at` is the time it failed). Nothing happens when `worker` no longer holds it.
+        """
+        now = self._clock()
+        exhausted = InboxRow.attempts + 1 >= max_attempts
+        not_before = literal(now + retry_after, UTCDateTime())
+        statement = (
+            update(InboxRow)
+            .where(*_held_by(update_id, worker))
+            .values(
+                attempts=InboxRow.attempts + 1,
+                status=case((exhausted, FAILED), else_=PENDING),
+                claimed_by=None,
+                claimed_until=case((exhausted, null()), else_=not_before),
+                done_at=case((exhausted, literal(now, UTCDateTime())), else_=null()),
+                last_error=error[:500],
+            )
+        )
+        await affected(session, statement)
+
+    async def release(self, *, session: AsyncSession, worker: str) -> int:
+        """Graceful shutdown: hand this worker's unfinished updates back at once."""
+        statement = (
+            update(InboxRow)
+            .where(InboxRow.status == PROCESSING, InboxRow.claimed_by == worker)
+            .values(status=PENDING, claimed_by=None, claimed_until=None)
+        )
+        return await affected(session, statement)
+
+    async def backlog(self, *, session: AsyncSession) -> Backlog:
+        """Counts of unfinished and failed updates and the age of the oldest waiting one."""
+        query = (
+            select(InboxRow.status, func.count(), func.min(InboxRow.received_at))
+            .where(InboxRow.status.in_((PENDING, PROCESSING, FAILED)))
+            .group_by(InboxRow.status)
+        )
+        found = {status: (count, oldest) for status, count, oldest in await session.execute(query)}
+        return Backlog(
+            pending=int(found.get(PENDING, (0, None))[0]),
+            processing=int(found.get(PROCESSING, (0, None))[0]),
+            failed=int(found.get(FAILED, (0, None))[0]),
+            oldest_pending_at=found.get(PENDING, (0, None))[1],
+        )
+
+    async def purge_done(self, *, session: AsyncSession, older_than: datetime) -> int:
+        """Delete done and failed updates settled before `older_than`; the number deleted."""
+        settled = InboxRow.status.in_((DONE, FAILED))
+        statement = delete(InboxRow).where(settled, InboxRow.done_at < older_than)
+        return await affected(session, statement)
+
+
+def _held_by(update_id: int, worker: str) -> tuple[Any, ...]:
+    return (
+        InboxRow.update_id == update_id,
+        InboxRow.status == PROCESSING,
+        InboxRow.claimed_by == worker,
+    )
+
+
+def _claimable(now: datetime, *extra: Any) -> Select[Any]:
+    """Updates that may be claimed at `now`, lowest id first (see the module docstring)."""
+    earlier, busy = aliased(InboxRow), aliased(InboxRow)
+    earlier_unfinished = exists().where(
+        earlier.chat_id == InboxRow.chat_id,
+        earlier.status.in_((PENDING, PROCESSING)),
+        earlier.update_id < InboxRow.update_id,
+    )
+    other_busy = exists().where(
+        busy.chat_id == InboxRow.chat_id,
+        busy.status == PROCESSING,
+        busy.claimed_until >= now,
+        busy.update_id != InboxRow.update_id,
+    )
+    ready = or_(
+        and_(
+            InboxRow.status == PENDING,
+            or_(InboxRow.claimed_until.is_(None), InboxRow.claimed_until <= now),
+        ),
+        and_(InboxRow.status == PROCESSING, InboxRow.claimed_until < now),
+    )
+    in_turn = or_(InboxRow.chat_id.is_(None), and_(not_(earlier_unfinished), not_(other_busy)))
+    return select(InboxRow.update_id, *extra).where(ready, in_turn).order_by(InboxRow.update_id)

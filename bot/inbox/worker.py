@@ -1,0 +1,210 @@
+"""Drains the durable inbox into python-telegram-bot, concurrently, in order within each chat.
+
+Why not PTB's own update queue: an update that sits only in memory is lost when the process
+dies after Telegram got its 200. Every update is committed to `inbox_updates` first (webhook
+or poller); this worker claims rows under a lease, hands each to `Application.process_update`
+and marks it done. `InboxRepository.claim` gives out at most one unfinished update per chat,
+so replies in a chat keep their order across tasks and replicas (P4), while different chats
+proceed in parallel, which is what breaks the 1/latency ceiling of serial processing.
+
+Transient failures (network, Bot API 5xx, 429, database hiccups) put the update back with a
+delay; anything else is logged and marked done so one poisonous update cannot block its chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Update
+from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.ext import Application
+
+from bot.db.inbox import InboxRepository, InboxRow
+
+LOGGER = logging.getLogger(__name__)
+# Short enough that a backlog drains soon after the Bot API or the database returns.
+RETRY_CAP_SECONDS = 15
+# The database and the Bot API being away are expected states; a driver surfaces a refused
+# connection as a plain OSError and an outage as any DBAPIError, so both families count.
+DATABASE_DOWN = (SQLAlchemyError, OSError)
+TRANSIENT = (NetworkError, TimedOut, RetryAfter, *DATABASE_DOWN)
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What happened to one update while PTB ran its handlers (set by the error handler)."""
+
+    error: BaseException | None = None
+
+
+CURRENT_OUTCOME: ContextVar[Outcome | None] = ContextVar("saring_update_outcome", default=None)
+
+
+def record_error(error: BaseException) -> None:
+    """Called by the PTB error handler: remember the failure for the worker that runs it."""
+    outcome = CURRENT_OUTCOME.get()
+    if outcome is not None:
+        outcome.error = error
+
+
+def _done_event() -> asyncio.Event:
+    """Set while no claim loop runs (also before run() starts, so stop() never waits)."""
+    event = asyncio.Event()
+    event.set()
+    return event
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class InboxWorker:
+    """Claims inbox rows and processes them with at most `concurrency` in flight."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    application: Application[Any, Any, Any, Any, Any, Any]
+    worker_id: str = field(default_factory=default_worker_id)
+    concurrency: int = 64
+    lease: timedelta = timedelta(seconds=30)
+    idle_poll: float = 0.2
+    # Transient failures retry with a delay capped at RETRY_CAP; 60 attempts outlast a
+    # Bot API outage of about 15 minutes (RELIABILITY P7 promises 10) before giving up.
+    max_attempts: int = 60
+    repository: InboxRepository = field(default_factory=InboxRepository)
+    _wakeup: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+    _stopping: bool = field(default=False, init=False)
+    _in_flight: set[asyncio.Task[None]] = field(default_factory=set, init=False)
+    _loop_done: asyncio.Event = field(default_factory=_done_event, init=False)
+
+    def notify(self) -> None:
+        """A new update was stored by this process: claim without waiting for the poll."""
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        """Claim and process until `stop()`; survives database outages by backing off."""
+        self._loop_done.clear()
+        try:
+            await self._loop()
+        finally:
+            self._loop_done.set()
+
+    async def _loop(self) -> None:
+        backoff = self.idle_poll
+        while not self._stopping:
+            free = self.concurrency - len(self._in_flight)
+            rows: list[InboxRow] = []
+            if free > 0:
+                try:
+                    rows = await self._claim(free)
+                    backoff = self.idle_poll
+                except DATABASE_DOWN as exc:
+                    LOGGER.warning("inbox claim failed (%s); retrying", type(exc).__name__)
+                    backoff = min(backoff * 2, 5.0)
+            if self._stopping:
+                return  # claimed during shutdown: stop() hands these back unprocessed
+            for row in rows:
+                task = asyncio.create_task(self._process(row), name=f"inbox:{row.update_id}")
+                self._in_flight.add(task)
+                task.add_done_callback(self._finished)
+            if not rows:
+                await self._sleep(backoff)
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop claiming, let in-flight updates finish, hand back what did not (P10)."""
+        self._stopping = True
+        self._wakeup.set()
+        # A claim may be on its way back from the database: wait for the loop to end first,
+        # or rows it claims would start after their release and be answered twice.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._loop_done.wait()
+        if self._in_flight:
+            await asyncio.wait(set(self._in_flight), timeout=timeout)
+        with contextlib.suppress(*DATABASE_DOWN):
+            async with self.sessions.begin() as session:
+                released = await self.repository.release(session=session, worker=self.worker_id)
+            if released:
+                LOGGER.info("released %d unfinished update(s) for another worker", released)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._wakeup.set()
+        if not task.cancelled() and task.exception() is not None:
+            LOGGER.error("inbox task crashed", exc_info=task.exception())
+
+    async def _sleep(self, seconds: float) -> None:
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+        # that lands as the event is set, and a cancelled worker would then run on forever.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._wakeup.wait()
+        self._wakeup.clear()
+
+    async def _claim(self, limit: int) -> list[InboxRow]:
+        async with self.sessions.begin() as session:
+            return await self.repository.claim(
+                session=session, worker=self.worker_id, limit=limit, lease=self.lease
+            )
+
+    async def _process(self, row: InboxRow) -> None:
+        outcome = Outcome()
+        token = CURRENT_OUTCOME.set(outcome)
+        try:
+            update = Update.de_json(row.payload or {}, self.application.bot)
+            await self.application.process_update(update)
+        except Exception as exc:  # de_json on a malformed payload; PTB itself never raises
+            outcome.error = exc
+        finally:
+            CURRENT_OUTCOME.reset(token)
+        await self._settle(row, outcome.error)
+
+    async def _settle(self, row: InboxRow, error: BaseException | None) -> None:
+        """Mark done, or put back for a retry when the failure was transient."""
+        try:
+            async with self.sessions.begin() as session:
+                if error is not None and isinstance(error, TRANSIENT):
+                    delay = error.retry_after if isinstance(error, RetryAfter) else None
+                    await self.repository.fail(
+                        session=session,
+                        update_id=row.update_id,
+                        worker=self.worker_id,
+                        error=f"{type(error).__name__}: {error}"[:500],
+                        max_attempts=self.max_attempts,
+                        retry_after=_retry_delay(row.attempts, delay),
+                    )
+                    return
+                if error is not None:
+                    LOGGER.error("update %s failed permanently: %r", row.update_id, error)
+                await self.repository.complete(
+                    session=session, update_id=row.update_id, worker=self.worker_id
+                )
+        except DATABASE_DOWN as exc:
+            # The lease expires and another claim retries the update: at least once.
+            LOGGER.warning("could not settle update %s: %s", row.update_id, type(exc).__name__)
+
+
+def retry_after_seconds(value: object) -> float | None:
+    """PTB gives `retry_after` as int seconds or a timedelta, depending on its settings."""
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, int | float):
+        return float(value)
+    return None
+
+
+def _retry_delay(attempts: int, retry_after: object) -> timedelta:
+    seconds = retry_after_seconds(retry_after)
+    if seconds is not None:
+        return timedelta(seconds=seconds)
+    return timedelta(seconds=min(2 ** max(attempts, 0), RETRY_CAP_SECONDS))

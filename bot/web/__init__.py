@@ -1,0 +1,1 @@
+"""HTTP: the Telegram webhook, health and readiness; aiohttp owns the port."""
