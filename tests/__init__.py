@@ -1,0 +1,1 @@
+"""Saring test suite."""

@@ -1,0 +1,1 @@
+"""Helpers shared by tests and benchmarks: seeded generators, never outside data."""
