@@ -7,6 +7,7 @@ database is a real one (SQLite and PostgreSQL, through the shared `db_url` fixtu
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
 from bot.app import build_application
+from bot.db.inbox import InboxRepository
 from bot.services import Services, create_services
 from bot.settings import Settings
 from bot.web.app import Mode, create_web_app
@@ -53,6 +55,22 @@ class Saring:
 
     def sent_to(self, chat_id: int, method: str = "sendMessage") -> list[Call]:
         return [c for c in self.fake.sent(method) if c.chat_id == chat_id]
+
+    async def settled(self, timeout: float = 10.0) -> None:
+        """Wait until the worker has settled every stored update (and erased its payload).
+
+        A reply or alert can reach Telegram before the worker commits the settle, so a test
+        that reads the inbox table right after seeing a reply must wait for this first.
+        """
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            async with self.services.sessions() as session:
+                backlog = await InboxRepository().backlog(session=session)
+            if backlog.pending == backlog.processing == 0:
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"inbox not settled in {timeout}s: {backlog}")
+            await asyncio.sleep(0.02)
 
 
 def e2e_settings(fake: FakeBotApi, db_url: str, **overrides: Any) -> Settings:

@@ -282,6 +282,7 @@ async def test_when_a_memo_lists_niks_then_no_alert_or_table_outside_the_seal_sh
     assert "3171************" in ppk_alert.params["text"]
     for call in bkd.fake.calls:
         assert find_niks(json.dumps(call.params, ensure_ascii=False)) == []
+    await bkd.settled()  # the stored update keeps its text until the worker settles it
     async with bkd.services.sessions() as session:
         for table in Base.metadata.sorted_tables:
             if table.name == "case_evidence":

@@ -109,6 +109,7 @@ def api_bodies(calls: list[Call]) -> Iterator[str]:
 
 async def database_values(saring: Saring) -> list[str]:
     """Every non-null value of every table, as text."""
+    await saring.settled()  # a stored update keeps its text until the worker settles it
     values: list[str] = []
     async with saring.services.sessions() as session:
         for table in Base.metadata.sorted_tables:
