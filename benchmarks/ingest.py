@@ -48,6 +48,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import loadgen  # noqa: E402
+from bot.inbox.intake import Intake  # noqa: E402
 from bot.web.webhook import INTAKE_KEY, WEBHOOK_PATH, WebhookIntake, receive_update  # noqa: E402
 
 TOKEN = "123456:BENCH-token-for-benchmarks-only"
@@ -134,7 +135,7 @@ async def _our_receiver(kind: str, db_url: str | None) -> web.Application:
         rows, forged = await count()
         return web.json_response({"rows": rows, "forged_rows": forged})
 
-    app[INTAKE_KEY] = WebhookIntake(SECRET.encode(), sessions, lambda: None)
+    app[INTAKE_KEY] = WebhookIntake(SECRET.encode(), Intake(sessions), lambda: None)
     app.router.add_post(WEBHOOK_PATH, receive_update)
     app.router.add_get("/bench/count", counted)
     return app

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.checking import RuleEngine, build_engine
+from bot.db.check_log import CheckLog
 from bot.db.migrate import ensure_database
 from bot.db.session import create_engine, create_session_factory
 from bot.escalation import ESCALATION_FILE, load_policy
@@ -43,6 +44,14 @@ class Services:
     codec: CallbackCodec = field(default_factory=lambda: CallbackCodec(secrets.token_bytes(32)))
     _escalator: Escalator | None = field(default=None, init=False)
     _engine: RuleEngine | None = field(default=None, init=False)
+    _check_log: CheckLog | None = field(default=None, init=False)
+
+    @property
+    def check_log(self) -> CheckLog:
+        """Where handlers record checks (one shared group commit per process)."""
+        if self._check_log is None:
+            self._check_log = CheckLog(self.sessions)
+        return self._check_log
 
     async def build_engine(self) -> RuleEngine:
         """A new engine over the live registry and hoax database (immutable once built)."""

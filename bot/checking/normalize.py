@@ -40,10 +40,12 @@ import yaml
 from bot.checking.errors import LoadError
 
 # Characters that render as nothing (or as blank) and are used to split words invisibly.
+# U+FFFD too: it is what a NUL becomes on its way into PostgreSQL (bot/db/session.py), and
+# a word split by either must read the same on every database.
 _INVISIBLE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5"
     "\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0"
-    "\ufff9-\ufffb\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+    "\ufff9-\ufffb\ufffd\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
 )
 _LINE_BREAKS = re.compile("\r\n?|[\x85\u2028\u2029]")
 _BLANKS = re.compile("[\t\u2800]")

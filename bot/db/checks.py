@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, cast, delete, func, select, update
+from sqlalchemy import Date, bindparam, cast, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.dml import affected, dialect_insert
@@ -40,6 +41,18 @@ def new_reference() -> str:
     """A random, unguessable check reference such as ``CHK-7K3Q9X2M``."""
     body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
     return REFERENCE_PREFIX + body
+
+
+@dataclass(frozen=True, slots=True)
+class CheckDraft:
+    """What a check stores, before it has an id and a reference."""
+
+    update_id: int | None
+    telegram_user_id: int
+    chat_id: int
+    content_hash: str
+    verdict: str
+    rule_ids: Sequence[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,27 +93,9 @@ class CheckRepository:
         self._audit = audit or AuditRepository(clock=clock)
         self._inbox = inbox or InboxRepository(clock=clock)
 
-    async def record(
-        self,
-        *,
-        session: AsyncSession,
-        update_id: int | None,
-        telegram_user_id: int,
-        chat_id: int,
-        content_hash: str,
-        verdict: str,
-        rule_ids: list[str],
-    ) -> tuple[CheckRow, bool]:
+    async def record(self, *, session: AsyncSession, draft: CheckDraft) -> tuple[CheckRow, bool]:
         """Record a check; for an update_id seen before, the stored check and False."""
-        values = {
-            "update_id": update_id,
-            "telegram_user_id": telegram_user_id,
-            "chat_id": chat_id,
-            "content_hash": content_hash,
-            "verdict": verdict,
-            "rule_ids": list(rule_ids),
-            "created_at": self._clock(),
-        }
+        values = self._values(draft)
         for _ in range(5):
             statement = (
                 dialect_insert(session, CheckRow)
@@ -111,21 +106,52 @@ class CheckRepository:
             row: CheckRow | None = (await session.scalars(statement)).first()
             if row is not None:
                 return row, True
-            if update_id is not None:
-                query = select(CheckRow).where(CheckRow.update_id == update_id)
+            if draft.update_id is not None:
+                query = select(CheckRow).where(CheckRow.update_id == draft.update_id)
                 existing = (await session.scalars(query)).first()
                 if existing is not None:
                     return existing, False
         raise RuntimeError("no free check reference after 5 attempts")
 
-    async def set_reply_message(
-        self, *, session: AsyncSession, check_id: int, message_id: int
+    async def record_many(
+        self, *, session: AsyncSession, drafts: Sequence[CheckDraft]
+    ) -> list[tuple[CheckRow, bool]]:
+        """`record` for many checks in one INSERT; the rare conflicts are settled one by one."""
+        values = [self._values(draft) | {"reference": new_reference()} for draft in drafts]
+        statement = dialect_insert(session, CheckRow).on_conflict_do_nothing().returning(CheckRow)
+        inserted = {row.reference: row for row in await session.scalars(statement, values)}
+        results: list[tuple[CheckRow, bool]] = []
+        for draft, row_values in zip(drafts, values, strict=True):
+            row = inserted.get(row_values["reference"])
+            # Not inserted: a redelivered update (or a reference collision): as `record` does.
+            results.append((row, True) if row else await self.record(session=session, draft=draft))
+        return results
+
+    def _values(self, draft: CheckDraft) -> dict[str, Any]:
+        return {
+            "update_id": draft.update_id,
+            "telegram_user_id": draft.telegram_user_id,
+            "chat_id": draft.chat_id,
+            "content_hash": draft.content_hash,
+            "verdict": draft.verdict,
+            "rule_ids": list(draft.rule_ids),
+            "created_at": self._clock(),
+        }
+
+    async def set_reply_messages(
+        self, *, session: AsyncSession, replies: Sequence[tuple[int, int]]
     ) -> None:
-        """Remember which bot message answered the check (to edit it or match feedback)."""
+        """Remember which bot message answered each check: (check id, message id) pairs."""
+        if not replies:
+            return
+        table = CheckRow.__table__
         statement = (
-            update(CheckRow).where(CheckRow.id == check_id).values(reply_message_id=message_id)
+            update(table)
+            .where(table.c.id == bindparam("check_id"))
+            .values(reply_message_id=bindparam("message_id"))
         )
-        await affected(session, statement)
+        params = [{"check_id": check, "message_id": message} for check, message in replies]
+        await session.execute(statement, params)
 
     async def by_reference(self, *, session: AsyncSession, reference: str) -> CheckRow | None:
         """The check a person quotes (``CHK-…``), case-insensitively."""

@@ -16,6 +16,7 @@ transactions are serialised already (BEGIN IMMEDIATE in bot/db/session.py).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -56,7 +57,7 @@ _LOCK_CHATS = text(
     " WHERE pg_try_advisory_xact_lock(:namespace, CAST(chat_id % 2147483647 AS integer))"
 ).bindparams(bindparam("chats", type_=ARRAY(InboxRow.chat_id.type)))
 
-__all__ = ["Backlog", "InboxRepository", "InboxRow"]
+__all__ = ["Backlog", "InboxRepository", "InboxRow", "NewUpdate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,15 @@ class Backlog:
     processing: int
     failed: int
     oldest_pending_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewUpdate:
+    """An update as received, before it is stored."""
+
+    update_id: int
+    chat_id: int | None
+    payload: dict[str, Any]
 
 
 # One INSERT ... ON CONFLICT DO NOTHING RETURNING per dialect, built on first use.
@@ -82,12 +92,23 @@ class InboxRepository:
     async def store(
         self, *, session: AsyncSession, update_id: int, chat_id: int | None, payload: dict[str, Any]
     ) -> bool:
-        """Add an update; False when this update_id is already stored (a redelivery).
+        """Add an update; False when this update_id is already stored (a redelivery)."""
+        (stored,) = await self.store_many(
+            session=session, updates=[NewUpdate(update_id, chat_id, payload)]
+        )
+        return stored
 
-        This runs once per webhook call, before the 200: a Core statement built once per
-        dialect and executed with parameters keeps it to one cached, compiled INSERT.
+    async def store_many(
+        self, *, session: AsyncSession, updates: Sequence[NewUpdate]
+    ) -> list[bool]:
+        """Add updates in one statement; per update, False when it was stored already.
+
+        This runs for every webhook call before its 200: one Core statement, built once per
+        dialect and executed with the batch's parameters, keeps it to one cached, compiled
+        INSERT. Of two copies of one update in a batch, only the first counts as stored.
         """
-        statement = _STORE.get(session.get_bind().dialect.name)
+        dialect = session.get_bind().dialect.name
+        statement = _STORE.get(dialect)
         if statement is None:
             table = InboxRow.__table__
             statement = (
@@ -95,16 +116,27 @@ class InboxRepository:
                 .on_conflict_do_nothing(index_elements=["update_id"])
                 .returning(table.c.update_id)
             )
-            _STORE[session.get_bind().dialect.name] = statement
-        row = {
-            "update_id": update_id,
-            "chat_id": chat_id,
-            "payload": payload,
-            "status": PENDING,
-            "attempts": 0,
-            "received_at": self._clock(),
-        }
-        return (await session.execute(statement, row)).first() is not None
+            _STORE[dialect] = statement
+        now = self._clock()
+        firsts: dict[int, int] = {}
+        for position, new in enumerate(updates):
+            firsts.setdefault(new.update_id, position)
+        rows = [
+            {
+                "update_id": updates[position].update_id,
+                "chat_id": updates[position].chat_id,
+                "payload": updates[position].payload,
+                "status": PENDING,
+                "attempts": 0,
+                "received_at": now,
+            }
+            for position in firsts.values()
+        ]
+        inserted = set((await session.execute(statement, rows)).scalars())
+        return [
+            firsts[new.update_id] == position and new.update_id in inserted
+            for position, new in enumerate(updates)
+        ]
 
     async def claim(
         self, *, session: AsyncSession, worker: str, limit: int, lease: timedelta
@@ -152,12 +184,22 @@ class InboxRepository:
 
     async def complete(self, *, session: AsyncSession, update_id: int, worker: str) -> bool:
         """Mark done and erase the payload (it holds message text); False if `worker` lost it."""
+        return await self.complete_many(session=session, update_ids=[update_id], worker=worker) == 1
+
+    async def complete_many(
+        self, *, session: AsyncSession, update_ids: Sequence[int], worker: str
+    ) -> int:
+        """`complete` for many updates in one statement; how many `worker` still held."""
         statement = (
             update(InboxRow)
-            .where(*_held_by(update_id, worker))
+            .where(
+                InboxRow.update_id.in_(update_ids),
+                InboxRow.status == PROCESSING,
+                InboxRow.claimed_by == worker,
+            )
             .values(status=DONE, payload=null(), done_at=self._clock(), claimed_until=None)
         )
-        return await affected(session, statement) == 1
+        return await affected(session, statement)
 
     async def fail(
         self,

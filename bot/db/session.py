@@ -13,6 +13,8 @@ therefore serialised on SQLite; they are short, and PostgreSQL is the multi-writ
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from sqlalchemy import event
@@ -28,6 +30,24 @@ SQLITE_BUSY_TIMEOUT_S = 15.0
 POSTGRES_POOL_SIZE = 15
 POSTGRES_POOL_OVERFLOW = 5
 POOL_RECYCLE_S = 1800
+
+
+# A JSON "\u0000" escape preceded by an even number of backslashes (an odd number would make
+# it the text "\u0000", which PostgreSQL accepts).
+_NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def json_for_postgres(value: Any) -> str:
+    """JSON that PostgreSQL's jsonb accepts: NUL characters become U+FFFD.
+
+    jsonb refuses the NUL character ("unsupported Unicode escape sequence"), so an update
+    whose text held one could never be stored, and the webhook would answer 503 to every
+    redelivery. NUL means nothing in a chat message; the checker drops control characters.
+    """
+    text = json.dumps(value)
+    if "\\u0000" not in text:
+        return text
+    return _NUL_ESCAPE.sub(lambda match: match.group(1) + "\\ufffd", text)
 
 
 def create_engine(url: str, *, foreign_keys: bool = True, echo: bool = False) -> AsyncEngine:
@@ -51,6 +71,7 @@ def create_engine(url: str, *, foreign_keys: bool = True, echo: bool = False) ->
         return _create_async_engine(
             parsed,
             echo=echo,
+            json_serializer=json_for_postgres,
             pool_size=POSTGRES_POOL_SIZE,
             max_overflow=POSTGRES_POOL_OVERFLOW,
             pool_recycle=POOL_RECYCLE_S,

@@ -17,9 +17,9 @@ from bot.checking.findings import CheckResult, MessageFacts
 from bot.checking.guidance import render_footer
 from bot.context import BotContext
 from bot.db.albums import AlbumRepository
-from bot.db.checks import CheckRepository
+from bot.db.checks import CheckDraft, CheckRepository
 from bot.handlers.cases import take_reason
-from bot.inbox.worker import DATABASE_DOWN
+from bot.inbox.worker import DATABASE_DOWN, SETTLE_RETRIES, defer_reply_record
 from bot.telegram.facts import describe_unsupported, facts_from_message
 from bot.telegram.keyboards import check_keyboard
 from bot.texts import id as texts
@@ -28,8 +28,6 @@ LOGGER = logging.getLogger(__name__)
 # Album parts arrive as separate updates; the caption usually rides on the first one. A part
 # without caption waits this long for a captioned sibling before saying there is no text.
 ALBUM_GRACE_SECONDS = 2.0
-# Seconds between attempts to record a sent reply (about 20 s in all, under the 30 s lease).
-REPLY_RECORD_RETRIES = (0.5, 1.0, 2.0, 4.0, 6.0, 6.0)
 
 
 async def check_message(update: Update, context: BotContext) -> None:
@@ -61,17 +59,15 @@ async def reply_with_check(update: Update, context: BotContext, target: Message)
     services = context.services
     facts = facts_from_message(target)
     result = services.engine.check(facts)
-    checks = CheckRepository()
-    async with services.sessions.begin() as session:
-        row, created = await checks.record(
-            session=session,
-            update_id=update.update_id,
-            telegram_user_id=user.id,
-            chat_id=reply_to.chat_id,
-            content_hash=result.content_hash,
-            verdict=result.verdict.value,
-            rule_ids=list(result.rule_ids),
-        )
+    draft = CheckDraft(
+        update_id=update.update_id,
+        telegram_user_id=user.id,
+        chat_id=reply_to.chat_id,
+        content_hash=result.content_hash,
+        verdict=result.verdict.value,
+        rule_ids=result.rule_ids,
+    )
+    row, created = await services.check_log.record(draft)
     if not created and row.reply_message_id is not None:
         return  # a redelivered update whose reply already went out
     note = await _escalate(context, result, facts, user.id, row.id)
@@ -92,7 +88,8 @@ async def reply_with_check(update: Update, context: BotContext, target: Message)
         reply_markup=keyboard,
         reply_parameters=quoting(target),
     )
-    await _remember_reply(context, row.id, sent.message_id)
+    if not defer_reply_record(row.id, sent.message_id):  # recorded with the update's settle
+        await _remember_reply(context, row.id, sent.message_id)
 
 
 async def _remember_reply(context: BotContext, check_id: int, message_id: int) -> None:
@@ -101,11 +98,11 @@ async def _remember_reply(context: BotContext, check_id: int, message_id: int) -
     If this record is lost the update is processed again after its lease and the reply is
     sent twice (RELIABILITY P8), so it is retried for most of the lease before giving up.
     """
-    for delay in (*REPLY_RECORD_RETRIES, None):
+    for delay in (*SETTLE_RETRIES, None):
         try:
             async with context.services.sessions.begin() as session:
-                await CheckRepository().set_reply_message(
-                    session=session, check_id=check_id, message_id=message_id
+                await CheckRepository().set_reply_messages(
+                    session=session, replies=[(check_id, message_id)]
                 )
             return
         except DATABASE_DOWN as exc:

@@ -7,12 +7,13 @@ redelivery a no-op (P1, P2).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.inbox import InboxRepository
+from bot.db.batching import GroupCommit
+from bot.db.inbox import InboxRepository, NewUpdate
 
 _CHAT_CARRIERS = (
     "message",
@@ -58,23 +59,33 @@ def _chat(carrier: Mapping[str, Any]) -> int | None:
     return chat_id if isinstance(chat_id, int) and not isinstance(chat_id, bool) else None
 
 
-async def accept(
-    sessions: async_sessionmaker[AsyncSession],
-    payload: Mapping[str, Any],
-    repository: InboxRepository | None = None,
-) -> bool:
-    """Commit one update to the inbox; False when it was already there (a redelivery).
+class Intake:
+    """Commits updates to the inbox; concurrent webhook calls share one transaction.
 
-    Raises:
-        MalformedUpdate: not an update.
-        SQLAlchemyError: the database is unavailable; the caller must not acknowledge.
+    Each caller still waits for its own update's commit before it acknowledges, so group
+    commit changes the cost of P1, not the promise (bot/db/batching.py).
     """
-    update_id = update_id_of(payload)
-    repository = repository or InboxRepository()
-    async with sessions.begin() as session:
-        return await repository.store(
-            session=session,
-            update_id=update_id,
-            chat_id=chat_id_of(payload),
-            payload=dict(payload),
-        )
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        repository: InboxRepository | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self._repository = repository or InboxRepository()
+        self._commit: GroupCommit[NewUpdate, bool] = GroupCommit(self._store)
+
+    async def accept(self, payload: Mapping[str, Any]) -> bool:
+        """Commit one update; False when it was already there (a redelivery).
+
+        Raises:
+            MalformedUpdate: not an update.
+            SQLAlchemyError | OSError: the database is unavailable; do not acknowledge.
+        """
+        update_id = update_id_of(payload)
+        new = NewUpdate(update_id, chat_id_of(payload), dict(payload))
+        return await self._commit.submit(new)
+
+    async def _store(self, updates: Sequence[NewUpdate]) -> list[bool]:
+        async with self.sessions.begin() as session:
+            return await self._repository.store_many(session=session, updates=updates)

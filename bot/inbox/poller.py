@@ -13,11 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, Update
 from telegram.error import NetworkError, RetryAfter, TelegramError
 
-from bot.inbox.intake import accept
+from bot.inbox.intake import Intake
 from bot.inbox.worker import retry_after_seconds
 
 LOGGER = logging.getLogger(__name__)
@@ -26,7 +25,7 @@ LOGGER = logging.getLogger(__name__)
 @dataclass
 class Poller:
     bot: Bot
-    sessions: async_sessionmaker[AsyncSession]
+    inbox: Intake
     notify: Callable[[], None]
     long_poll_seconds: int = 25
     _stopping: bool = field(default=False, init=False)
@@ -42,7 +41,7 @@ class Poller:
                     allowed_updates=Update.ALL_TYPES,
                 )
                 for update in updates:
-                    await accept(self.sessions, update.to_dict())
+                    await self.inbox.accept(update.to_dict())
                     offset = update.update_id + 1
                     self.notify()
                 backoff = 1.0

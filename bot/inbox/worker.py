@@ -9,6 +9,11 @@ proceed in parallel, which is what breaks the 1/latency ceiling of serial proces
 
 Transient failures (network, Bot API 5xx, 429, database hiccups) put the update back with a
 delay; anything else is logged and marked done so one poisonous update cannot block its chat.
+
+Settling is where the sent reply's message id is recorded too (`defer_reply_record`): one
+transaction instead of two, shared by every update that finished meanwhile (group commit).
+It is retried for most of the lease, because a settle that is lost means the update runs
+again and its reply is sent twice (RELIABILITY P8).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import contextlib
 import logging
 import os
 import socket
+from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -29,11 +35,15 @@ from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
+from bot.db.batching import GroupCommit
+from bot.db.checks import CheckRepository
 from bot.db.inbox import InboxRepository, InboxRow
 
 LOGGER = logging.getLogger(__name__)
 # Short enough that a backlog drains soon after the Bot API or the database returns.
 RETRY_CAP_SECONDS = 15
+# Seconds between attempts to settle (about 20 s in all, under the 30 s lease).
+SETTLE_RETRIES = (0.5, 1.0, 2.0, 4.0, 6.0, 6.0)
 # The database and the Bot API being away are expected states; a driver surfaces a refused
 # connection as a plain OSError and an outage as any DBAPIError, so both families count.
 DATABASE_DOWN = (SQLAlchemyError, OSError)
@@ -45,6 +55,14 @@ class Outcome:
     """What happened to one update while PTB ran its handlers (set by the error handler)."""
 
     error: BaseException | None = None
+    # (check id, message id) of a reply sent, to record when the update is settled.
+    reply: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    update_id: int
+    reply: tuple[int, int] | None
 
 
 CURRENT_OUTCOME: ContextVar[Outcome | None] = ContextVar("saring_update_outcome", default=None)
@@ -55,6 +73,15 @@ def record_error(error: BaseException) -> None:
     outcome = CURRENT_OUTCOME.get()
     if outcome is not None:
         outcome.error = error
+
+
+def defer_reply_record(check_id: int, message_id: int) -> bool:
+    """Record a sent reply with the update's settle; False outside the inbox worker."""
+    outcome = CURRENT_OUTCOME.get()
+    if outcome is None:
+        return False
+    outcome.reply = (check_id, message_id)
+    return True
 
 
 def _done_event() -> asyncio.Event:
@@ -82,10 +109,15 @@ class InboxWorker:
     # Bot API outage of about 15 minutes (RELIABILITY P7 promises 10) before giving up.
     max_attempts: int = 60
     repository: InboxRepository = field(default_factory=InboxRepository)
+    checks: CheckRepository = field(default_factory=CheckRepository)
     _wakeup: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _stopping: bool = field(default=False, init=False)
     _in_flight: set[asyncio.Task[None]] = field(default_factory=set, init=False)
     _loop_done: asyncio.Event = field(default_factory=_done_event, init=False)
+    _completions: GroupCommit[Completion, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._completions = GroupCommit(self._complete)
 
     def notify(self) -> None:
         """A new update was stored by this process: claim without waiting for the poll."""
@@ -167,31 +199,53 @@ class InboxWorker:
             outcome.error = exc
         finally:
             CURRENT_OUTCOME.reset(token)
-        await self._settle(row, outcome.error)
+        await self._settle(row, outcome)
 
-    async def _settle(self, row: InboxRow, error: BaseException | None) -> None:
+    async def _settle(self, row: InboxRow, outcome: Outcome) -> None:
         """Mark done, or put back for a retry when the failure was transient."""
-        try:
-            async with self.sessions.begin() as session:
+        error = outcome.error
+        if error is not None and not isinstance(error, TRANSIENT):
+            LOGGER.error("update %s failed permanently: %r", row.update_id, error)
+        for delay in (*SETTLE_RETRIES, None):
+            try:
                 if error is not None and isinstance(error, TRANSIENT):
-                    delay = error.retry_after if isinstance(error, RetryAfter) else None
-                    await self.repository.fail(
-                        session=session,
-                        update_id=row.update_id,
-                        worker=self.worker_id,
-                        error=f"{type(error).__name__}: {error}"[:500],
-                        max_attempts=self.max_attempts,
-                        retry_after=_retry_delay(row.attempts, delay),
+                    await self._fail(row, outcome, error)
+                else:
+                    await self._completions.submit(Completion(row.update_id, outcome.reply))
+                return
+            except DATABASE_DOWN as exc:
+                if delay is None:
+                    # The lease expires and another claim retries the update: at least once.
+                    LOGGER.warning(
+                        "could not settle update %s: %s", row.update_id, type(exc).__name__
                     )
                     return
-                if error is not None:
-                    LOGGER.error("update %s failed permanently: %r", row.update_id, error)
-                await self.repository.complete(
-                    session=session, update_id=row.update_id, worker=self.worker_id
-                )
-        except DATABASE_DOWN as exc:
-            # The lease expires and another claim retries the update: at least once.
-            LOGGER.warning("could not settle update %s: %s", row.update_id, type(exc).__name__)
+                await asyncio.sleep(delay)
+
+    async def _complete(self, done: Sequence[Completion]) -> list[int]:
+        replies = [completion.reply for completion in done if completion.reply is not None]
+        async with self.sessions.begin() as session:
+            await self.checks.set_reply_messages(session=session, replies=replies)
+            await self.repository.complete_many(
+                session=session,
+                update_ids=[completion.update_id for completion in done],
+                worker=self.worker_id,
+            )
+        return [completion.update_id for completion in done]
+
+    async def _fail(self, row: InboxRow, outcome: Outcome, error: BaseException) -> None:
+        delay = error.retry_after if isinstance(error, RetryAfter) else None
+        async with self.sessions.begin() as session:
+            if outcome.reply is not None:  # sent before the failure: never send it again
+                await self.checks.set_reply_messages(session=session, replies=[outcome.reply])
+            await self.repository.fail(
+                session=session,
+                update_id=row.update_id,
+                worker=self.worker_id,
+                error=f"{type(error).__name__}: {error}"[:500],
+                max_attempts=self.max_attempts,
+                retry_after=_retry_delay(row.attempts, delay),
+            )
 
 
 def retry_after_seconds(value: object) -> float | None:

@@ -20,6 +20,7 @@ from telegram import BotCommand, Update
 
 from bot.context import BotApplication
 from bot.escalation.dispatcher import Dispatcher
+from bot.inbox.intake import Intake
 from bot.inbox.poller import Poller
 from bot.inbox.worker import InboxWorker
 from bot.jobs import WebhookMonitor, digest_loop, registry_watch_loop, retention_loop
@@ -69,7 +70,7 @@ def create_web_app(
                 "webhook mode needs SARING_WEBHOOK_URL and SARING_WEBHOOK_SECRET"
             )
         secret = settings.webhook_secret.get_secret_value().encode()
-        app[INTAKE_KEY] = WebhookIntake(secret, services.sessions, worker.notify)
+        app[INTAKE_KEY] = WebhookIntake(secret, Intake(services.sessions), worker.notify)
         app.router.add_post(WEBHOOK_PATH, receive_update)
 
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:
@@ -85,7 +86,7 @@ def create_web_app(
             )
             escalator.queued = dispatcher.notify
             tasks = [_spawn(worker.run(), "inbox-worker"), _spawn(dispatcher.run(), "outbox")]
-            poller = Poller(application.bot, services.sessions, worker.notify)
+            poller = Poller(application.bot, Intake(services.sessions), worker.notify)
             if mode is Mode.POLLING:
                 tasks.append(_spawn(poller.run(), "poller"))
             if background_jobs:

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.inbox.intake import MalformedUpdate, accept
+from bot.inbox.intake import Intake, MalformedUpdate
 
 LOGGER = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
@@ -32,7 +31,7 @@ class WebhookIntake:
     """What the webhook route needs: the secret, the inbox and who to wake up."""
 
     secret: bytes
-    sessions: async_sessionmaker[AsyncSession]
+    inbox: Intake
     notify: Callable[[], None]
 
 
@@ -56,7 +55,7 @@ async def receive_update(request: web.Request) -> web.Response:
         return web.json_response({"ok": False, "error": "body too large"}, status=413)
     try:
         payload = json.loads(body)
-        accepted = await accept(intake.sessions, payload)
+        accepted = await intake.inbox.accept(payload)
     except (ValueError, MalformedUpdate) as exc:
         return web.json_response({"ok": False, "error": f"malformed update: {exc}"}, status=400)
     except (SQLAlchemyError, OSError) as exc:  # a refused connection is a bare OSError

@@ -27,7 +27,7 @@ from sqlalchemy import func, select, text
 
 from bot.checking.identifiers import find_niks, is_valid_nik
 from bot.db.base import Base
-from bot.db.checks import CheckRepository
+from bot.db.checks import CheckDraft, CheckRepository
 from bot.db.models import AuditRow, CheckRow, FeedbackRow, InboxRow
 from bot.jobs import purge_expired
 from bot.logs import QUIET_LOGGERS, configure_logging
@@ -178,8 +178,7 @@ async def make_checks(saring: Saring, user: int, count: int, *, at: datetime) ->
     repository = CheckRepository(clock=lambda: at)
     async with saring.services.sessions.begin() as session:
         for n in range(count):
-            row, _ = await repository.record(
-                session=session,
+            draft = CheckDraft(
                 update_id=None,
                 telegram_user_id=user,
                 chat_id=user,
@@ -187,6 +186,7 @@ async def make_checks(saring: Saring, user: int, count: int, *, at: datetime) ->
                 verdict="violation" if n % 3 == 0 else "unverified",
                 rule_ids=["gambling"] if n % 3 == 0 else [],
             )
+            row, _ = await repository.record(session=session, draft=draft)
             rows.append(row)
     return rows
 

@@ -156,6 +156,16 @@ async def test_when_a_genuine_update_is_streamed_in_chunks_then_it_is_accepted(
     await saring.reply_to(ASN)
 
 
+async def test_when_a_message_holds_nul_characters_then_it_is_stored_and_answered(
+    saring: Saring,
+) -> None:
+    """PostgreSQL's jsonb refuses NUL; such an update must not be refused forever (503s)."""
+    text = "Slot gac\u0000or, dep\u0000o 10rb langsung wd"
+    await saring.deliver(f.update_json(f.message_json(text, user_id=ASN, chat_id=ASN)))
+    (reply,) = await saring.reply_to(ASN)
+    assert "JANGAN DISEBARKAN" in reply.params["text"]
+
+
 async def test_when_the_secret_is_checked_then_the_comparison_is_constant_time(
     saring: Saring, monkeypatch: pytest.MonkeyPatch
 ) -> None:

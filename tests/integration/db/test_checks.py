@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.checks import CheckRepository, DeletionReport
+from bot.db.checks import CheckDraft, CheckRepository, DeletionReport
 from bot.db.inbox import InboxRepository
 from bot.db.models import AuditRow, CheckRow, FeedbackRow, InboxRow, StaffRow
 from bot.db.repositories import AuditRepository
@@ -36,14 +36,18 @@ async def record(
 ) -> tuple[CheckRow, bool]:
     async with sessions.begin() as session:
         return await repo.record(
-            session=session,
-            update_id=update_id,
-            telegram_user_id=user,
-            chat_id=user,
-            content_hash=content_hash,
-            verdict=verdict,
-            rule_ids=list(rules),
+            session=session, draft=draft(update_id, user, verdict, rules, content_hash)
         )
+
+
+def draft(
+    update_id: int | None,
+    user: int = USER_A,
+    verdict: str = "violation",
+    rules: tuple[str, ...] = ("gambling",),
+    content_hash: str = HASH_A,
+) -> CheckDraft:
+    return CheckDraft(update_id, user, user, content_hash, verdict, rules)
 
 
 async def feedback(
@@ -90,13 +94,40 @@ async def test_when_replicas_record_same_update_at_once_then_exactly_one_created
     assert len({row.reference for row, _ in results}) == 1
 
 
+async def test_when_checks_are_recorded_together_then_each_gets_its_own_row_or_its_old_one(
+    sessions: Sessions,
+) -> None:
+    """Group commit: one INSERT for the batch; a redelivery in or before it keeps one row."""
+    repo = CheckRepository()
+    earlier, _ = await record(sessions, repo, update_id=5)
+    batch = [draft(5), draft(6, verdict="ok", rules=()), draft(6), draft(None), draft(7)]
+    async with sessions.begin() as session:
+        results = await repo.record_many(session=session, drafts=batch)
+    assert [created for _, created in results] == [False, True, False, True, True]
+    assert results[0][0].reference == earlier.reference
+    assert results[2][0].reference == results[1][0].reference
+    assert results[2][0].verdict == "ok"  # the first copy of update 6 is the one kept
+    assert len({row.reference for row, _ in results}) == 4
+    assert await count(sessions, CheckRow) == 4
+    async with sessions.begin() as session:
+        await repo.set_reply_messages(
+            session=session, replies=[(results[1][0].id, 61), (results[4][0].id, 71)]
+        )
+    async with sessions() as session:
+        six = await repo.by_id(session=session, check_id=results[1][0].id)
+        seven = await repo.by_id(session=session, check_id=results[4][0].id)
+        five = await repo.by_id(session=session, check_id=earlier.id)
+    assert (six and six.reply_message_id, seven and seven.reply_message_id) == (61, 71)
+    assert five is not None and five.reply_message_id is None
+
+
 async def test_when_reply_recorded_then_found_by_reference_any_case_and_by_id(
     sessions: Sessions,
 ) -> None:
     repo = CheckRepository()
     row, _ = await record(sessions, repo, update_id=1)
     async with sessions.begin() as session:
-        await repo.set_reply_message(session=session, check_id=row.id, message_id=555)
+        await repo.set_reply_messages(session=session, replies=[(row.id, 555)])
     async with sessions() as session:
         by_reference = await repo.by_reference(session=session, reference=row.reference.lower())
         by_id = await repo.by_id(session=session, check_id=row.id)

@@ -51,6 +51,7 @@ def normalizer() -> Normalizer:
         ("a\tb", "a b"),  # a tab separates words, it is not removed
         ("baris 1\nbaris 2", "baris 1\nbaris 2"),  # newlines are kept
         ("a\x00b\x1b", "ab"),  # control characters
+        ("ga\ufffdcor", "gacor"),  # U+FFFD: a NUL as stored in PostgreSQL's jsonb
         ("Rp 1.500.000", "Rp 1.500.000"),  # ordinary text is unchanged
     ],
 )
