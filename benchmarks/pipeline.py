@@ -47,7 +47,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import loadgen  # noqa: E402
-from benchmarks.ingest import DEFAULT_PG, free_port, fresh_postgres, machine_cpu  # noqa: E402
+from benchmarks.ingest import CLK, DEFAULT_PG, free_port, fresh_postgres, machine_cpu  # noqa: E402
 
 TOKEN = "123456:BENCH-token-for-benchmarks-only"
 SECRET = "bench-webhook-secret-0123456789abcdef"
@@ -110,6 +110,10 @@ class Bot:
             command += ["--api-url", api_url]
         else:
             command = [PYTHON, "-m", "bot", "run", "--webhook"]
+            if os.environ.get("SARING_BENCH_CPROFILE"):  # deterministic profile, written at exit
+                out = os.environ["SARING_BENCH_CPROFILE"]
+                command = [PYTHON, "/tmp/profrun.py"]
+                env["PROF_OUT"] = out
             env |= {
                 "SARING_TELEGRAM_TOKEN": TOKEN,
                 "SARING_TELEGRAM_API_URL": api_url,
@@ -243,6 +247,7 @@ async def one_run(
         await drain(fake, {i: 0.0 for i in range(1, 11)}, 10)
         posted: dict[int, float] = {}
         busy0, total0 = machine_cpu()
+        cpu0 = cpu_seconds(bot.process.pid)
         profiler = start_profiler(bot, kind, rate, args)
         load = await loadgen.open_loop(
             bot.url,
@@ -255,16 +260,45 @@ async def one_run(
         sent_at = time.monotonic()
         await drain(fake, posted, args.drain if kind != "naive" else args.naive_drain)
         busy1, total1 = machine_cpu()
+        cpu1 = cpu_seconds(bot.process.pid)
         drained_s = time.monotonic() - sent_at
         profile = finish_profiler(profiler)
     finally:
         bot.stop()
     summary = summarize(kind, rate, load, fake, posted, bot, drained_s) | profile
     summary["box_busy_pct"] = round((busy1 - busy0) / max(total1 - total0, 1e-9) * 100, 1)
+    # Who used the CPU, in % of one core over the run (the box has 2 cores: 200% in all).
+    wall = (total1 - total0) / (os.cpu_count() or 1)
+    summary["cpu_pct_of_one_core"] = {
+        name: round((cpu1[name] - cpu0[name]) / max(wall, 1e-9) * 100, 1) for name in cpu0
+    }
+    replied = summary["replied"]
+    summary["bot_cpu_ms_per_reply"] = (
+        round((cpu1["bot"] - cpu0["bot"]) / replied * 1e3, 2) if replied else None
+    )
     summary["loadavg"] = Path("/proc/loadavg").read_text().split()[:3]
     bot.log.close()
     Path(bot.log.name).unlink(missing_ok=True)
     return summary
+
+
+def cpu_seconds(bot_pid: int) -> dict[str, float]:
+    """CPU seconds so far of the bot, this harness (sender and fake API), and PostgreSQL."""
+    postgres = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)
+            if fields[0].endswith("(postgres"):
+                values = fields[1].split()
+                postgres += (int(values[11]) + int(values[12])) / CLK
+    return {"bot": _process_cpu(bot_pid), "harness": time.process_time(), "postgres": postgres}
+
+
+def _process_cpu(pid: int) -> float:
+    with contextlib.suppress(OSError):
+        values = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(values[11]) + int(values[12])) / CLK
+    return 0.0
 
 
 def summarize(
@@ -347,15 +381,18 @@ def _ms(value: float | None) -> str:
 def render(results: list[dict[str, Any]]) -> str:
     lines = [
         "| system | updates/s | posted | replied | lost | dup | errors | p50 ms | p95 ms "
-        "| p99 ms | replies/s | ack p99 ms | box busy % |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| p99 ms | replies/s | ack p99 ms | box busy % | CPU % bot/harness/pg "
+        "| bot CPU ms/reply |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
+        cpu = r["cpu_pct_of_one_core"]
         lines.append(
             f"| {r['system']} | {r['rate']:g} | {r['posted']} | {r['replied']} | {r['lost']} "
             f"| {r['duplicates']} | {r['errors']} | {_ms(r['p50_ms'])} | {_ms(r['p95_ms'])} "
             f"| {_ms(r['p99_ms'])} | {r['replies_per_s']} | {r['webhook_ack_latency']['p99_ms']} "
-            f"| {r['box_busy_pct']} |"
+            f"| {r['box_busy_pct']} | {'/'.join(f'{v:.0f}' for v in cpu.values())} "
+            f"| {r['bot_cpu_ms_per_reply']} |"
         )
     lines += [
         "",

@@ -16,14 +16,17 @@ transactions are serialised already (BEGIN IMMEDIATE in bot/db/session.py).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    Integer,
     Select,
     and_,
+    any_,
     bindparam,
     case,
     delete,
@@ -39,7 +42,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from bot.db.dml import affected, dialect_insert
 from bot.db.models import InboxRow, UTCDateTime
@@ -57,7 +59,7 @@ _LOCK_CHATS = text(
     " WHERE pg_try_advisory_xact_lock(:namespace, CAST(chat_id % 2147483647 AS integer))"
 ).bindparams(bindparam("chats", type_=ARRAY(InboxRow.chat_id.type)))
 
-__all__ = ["Backlog", "InboxRepository", "InboxRow", "NewUpdate"]
+__all__ = ["Backlog", "ClaimedUpdate", "InboxRepository", "InboxRow", "NewUpdate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,16 @@ class Backlog:
     processing: int
     failed: int
     oldest_pending_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedUpdate:
+    """An update a worker now holds: what it needs to process and settle it."""
+
+    update_id: int
+    chat_id: int | None
+    payload: dict[str, Any] | None
+    attempts: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,47 +152,34 @@ class InboxRepository:
 
     async def claim(
         self, *, session: AsyncSession, worker: str, limit: int, lease: timedelta
-    ) -> list[InboxRow]:
+    ) -> list[ClaimedUpdate]:
         """Mark up to `limit` claimable updates as processing by `worker`, lowest id first.
 
-        `worker` must be unique per process (it decides who may settle a row).
+        `worker` must be unique per process (it decides who may settle a row). The
+        statements are built once (`_claim_statements`): the worker claims many times a
+        second, and building the per-chat-order query anew cost milliseconds each time.
         """
         now = self._clock()
+        statements = _claim_statements()
+        taking = {"worker": worker, "until": now + lease}
         if session.get_bind().dialect.name == "postgresql":
-            ids = await self._claimable_ids_locked(session, now, limit)
+            candidates = await session.execute(statements.candidates, {"now": now, "limit": limit})
+            chats = sorted({chat for _, chat in candidates if chat is not None})
+            locked: list[int] = []
+            if chats:
+                parameters = {"chats": chats, "namespace": CHAT_LOCK_NAMESPACE}
+                locked = list(await session.scalars(_LOCK_CHATS, parameters))
+            # A new statement, so a new snapshot: it sees what committed while we locked.
+            result = await session.execute(
+                statements.take_locked, {"now": now, "limit": limit, "locked": locked} | taking
+            )
         else:
-            ids = list(await session.scalars(_claimable(now).limit(limit)))
-        if not ids:
-            return []
-        statement = (
-            update(InboxRow)
-            .where(InboxRow.update_id.in_(ids))
-            .values(status=PROCESSING, claimed_by=worker, claimed_until=now + lease)
-            .returning(InboxRow)
-            .execution_options(populate_existing=True)
-        )
-        rows = list((await session.scalars(statement)).all())
-        return sorted(rows, key=lambda row: row.update_id)
-
-    async def _claimable_ids_locked(
-        self, session: AsyncSession, now: datetime, limit: int
-    ) -> list[int]:
-        """PostgreSQL: lock the candidates' chats, then re-read with a snapshot taken after."""
-        candidates = (await session.execute(_claimable(now, InboxRow.chat_id).limit(limit))).all()
-        if not candidates:
-            return []
-        chats = sorted({chat for _, chat in candidates if chat is not None})
-        locked: list[int] = []
-        if chats:
-            parameters = {"chats": chats, "namespace": CHAT_LOCK_NAMESPACE}
-            locked = list(await session.scalars(_LOCK_CHATS, parameters))
-        query = (
-            _claimable(now)
-            .where(or_(InboxRow.chat_id.is_(None), InboxRow.chat_id.in_(locked)))
-            .limit(limit)
-            .with_for_update(skip_locked=True, of=InboxRow)
-        )
-        return list(await session.scalars(query))
+            candidates = await session.execute(statements.candidates, {"now": now, "limit": limit})
+            ids = [update_id for update_id, _ in candidates]
+            if not ids:
+                return []
+            result = await session.execute(statements.take, {"ids": ids} | taking)
+        return sorted((ClaimedUpdate(*row) for row in result), key=lambda row: row.update_id)
 
     async def complete(self, *, session: AsyncSession, update_id: int, worker: str) -> bool:
         """Mark done and erase the payload (it holds message text); False if `worker` lost it."""
@@ -272,26 +271,73 @@ def _held_by(update_id: int, worker: str) -> tuple[Any, ...]:
     )
 
 
-def _claimable(now: datetime, *extra: Any) -> Select[Any]:
-    """Updates that may be claimed at `now`, lowest id first (see the module docstring)."""
-    earlier, busy = aliased(InboxRow), aliased(InboxRow)
+@dataclass(frozen=True, slots=True)
+class _ClaimStatements:
+    candidates: Select[Any]  # (update_id, chat_id) in turn; binds now, limit
+    take_locked: Any  # PostgreSQL: re-read under the chat locks and take; + locked, worker, until
+    take: Any  # SQLite: take these ids; binds ids, worker, until
+
+
+@functools.cache
+def _claim_statements() -> _ClaimStatements:
+    """The claim's statements, built once with bound parameters (see the module docstring)."""
+    table = InboxRow.__table__
+    in_turn = _claimable(table, bindparam("now", type_=UTCDateTime()))
+    lowest_first = (table.c.update_id,)
+    limit = bindparam("limit", type_=Integer())
+    locked_chat = or_(
+        table.c.chat_id.is_(None),
+        table.c.chat_id == any_(bindparam("locked", type_=ARRAY(table.c.chat_id.type))),
+    )
+    locked_rows = (
+        select(table.c.update_id)
+        .where(in_turn, locked_chat)
+        .order_by(*lowest_first)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=table)
+    )
+    taken = {
+        "status": PROCESSING,
+        "claimed_by": bindparam("worker"),
+        "claimed_until": bindparam("until", type_=UTCDateTime()),
+    }
+    returned = (table.c.update_id, table.c.chat_id, table.c.payload, table.c.attempts)
+    return _ClaimStatements(
+        candidates=select(table.c.update_id, table.c.chat_id)
+        .where(in_turn)
+        .order_by(*lowest_first)
+        .limit(limit),
+        take_locked=update(table)
+        .where(table.c.update_id.in_(locked_rows.scalar_subquery()))
+        .values(**taken)
+        .returning(*returned),
+        take=update(table)
+        .where(table.c.update_id.in_(bindparam("ids", expanding=True)))
+        .values(**taken)
+        .returning(*returned),
+    )
+
+
+def _claimable(table: Any, now: Any) -> Any:
+    """Updates that may be claimed at `now` (see the module docstring)."""
+    earlier, busy = table.alias("earlier"), table.alias("busy")
     earlier_unfinished = exists().where(
-        earlier.chat_id == InboxRow.chat_id,
-        earlier.status.in_((PENDING, PROCESSING)),
-        earlier.update_id < InboxRow.update_id,
+        earlier.c.chat_id == table.c.chat_id,
+        earlier.c.status.in_((PENDING, PROCESSING)),
+        earlier.c.update_id < table.c.update_id,
     )
     other_busy = exists().where(
-        busy.chat_id == InboxRow.chat_id,
-        busy.status == PROCESSING,
-        busy.claimed_until >= now,
-        busy.update_id != InboxRow.update_id,
+        busy.c.chat_id == table.c.chat_id,
+        busy.c.status == PROCESSING,
+        busy.c.claimed_until >= now,
+        busy.c.update_id != table.c.update_id,
     )
     ready = or_(
         and_(
-            InboxRow.status == PENDING,
-            or_(InboxRow.claimed_until.is_(None), InboxRow.claimed_until <= now),
+            table.c.status == PENDING,
+            or_(table.c.claimed_until.is_(None), table.c.claimed_until <= now),
         ),
-        and_(InboxRow.status == PROCESSING, InboxRow.claimed_until < now),
+        and_(table.c.status == PROCESSING, table.c.claimed_until < now),
     )
-    in_turn = or_(InboxRow.chat_id.is_(None), and_(not_(earlier_unfinished), not_(other_busy)))
-    return select(InboxRow.update_id, *extra).where(ready, in_turn).order_by(InboxRow.update_id)
+    in_turn = or_(table.c.chat_id.is_(None), and_(not_(earlier_unfinished), not_(other_busy)))
+    return and_(ready, in_turn)
