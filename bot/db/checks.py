@@ -1,4 +1,4 @@
-"""Checks, "deteksi keliru" feedback, statistics, subject rights and retention.
+"""Checks, "deteksi keliru" feedback, subject rights and retention (statistics: check_stats.py).
 
 A check row keeps what DESIGN "Data and privacy" allows: a content hash, the verdict and the
 rule ids, never the message text. The data subject's export and deletion (UU PDP No. 27/2022,
@@ -9,13 +9,12 @@ Saring holds about a person.
 from __future__ import annotations
 
 import secrets
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Date, bindparam, cast, delete, func, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.dml import affected, dialect_insert
@@ -27,7 +26,6 @@ from bot.db.repositories import AuditRepository, Clock, utc_now
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 REFERENCE_PREFIX = "CHK-"
 REFERENCE_LENGTH = 8  # 32**8 ≈ 1.1e12 references
-TOP_RULES = 5
 # What deletion keeps, with its legal basis (shown to the person; later sessions add cases).
 RETAINED_ON_DELETE = (
     "data kepegawaian (roster: NIP, nama, unit, peran) — dikelola BKD sebagai data kepegawaian;"
@@ -53,19 +51,6 @@ class CheckDraft:
     content_hash: str
     verdict: str
     rule_ids: Sequence[str]
-
-
-@dataclass(frozen=True, slots=True)
-class Stats:
-    """Figures for the admin since a point in time; days are UTC calendar days."""
-
-    since: datetime
-    total: int
-    per_day: list[tuple[date, int]]
-    verdicts: dict[str, int]
-    top_rules: list[tuple[str, int]]
-    # Feedback presses per rule, most first; None is feedback on the verdict as a whole.
-    feedback: dict[str | None, int]
 
 
 @dataclass(slots=True)
@@ -178,39 +163,6 @@ class CheckRepository:
         )
         return (await session.scalars(statement)).first() is not None
 
-    async def stats(self, *, session: AsyncSession, since: datetime) -> Stats:
-        """Checks per UTC day, verdict counts, the most frequent rules and feedback per rule."""
-        recent = CheckRow.created_at >= since
-        day = _utc_day(session)
-        per_day = await session.execute(
-            select(day, func.count()).where(recent).group_by(day).order_by(day)
-        )
-        verdicts = await session.execute(
-            select(CheckRow.verdict, func.count()).where(recent).group_by(CheckRow.verdict)
-        )
-        rule_counts: Counter[str] = Counter()
-        for rule_ids in await session.scalars(select(CheckRow.rule_ids).where(recent)):
-            rule_counts.update(set(rule_ids or ()))
-        feedback = await session.execute(
-            select(FeedbackRow.rule, func.count())
-            .where(FeedbackRow.created_at >= since)
-            .group_by(FeedbackRow.rule)
-        )
-        verdict_counts = {verdict: int(count) for verdict, count in verdicts}
-        return Stats(
-            since=since,
-            total=sum(verdict_counts.values()),
-            per_day=[(_as_date(value), int(count)) for value, count in per_day],
-            verdicts=verdict_counts,
-            top_rules=sorted(rule_counts.items(), key=lambda item: (-item[1], item[0]))[:TOP_RULES],
-            feedback=dict(
-                sorted(
-                    ((rule or None, int(count)) for rule, count in feedback),
-                    key=lambda item: (-item[1], item[0] or ""),
-                )
-            ),
-        )
-
     async def export_user(self, *, session: AsyncSession, telegram_user_id: int) -> dict[str, Any]:
         """Everything Saring holds about one person, JSON-ready; nobody else's rows."""
         checks = await session.scalars(
@@ -314,17 +266,6 @@ class CheckRepository:
             },
         )
         return checks
-
-
-def _utc_day(session: AsyncSession) -> Any:
-    """The UTC calendar day of `created_at` (PostgreSQL would use the session time zone)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return cast(func.timezone("UTC", CheckRow.created_at), Date)
-    return func.date(CheckRow.created_at)  # SQLite stores naive UTC text
-
-
-def _as_date(value: date | str) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def _check_export(row: CheckRow) -> dict[str, Any]:

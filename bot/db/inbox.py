@@ -5,59 +5,42 @@ Life cycle of a row: ``pending`` → ``processing`` (claimed, `claimed_until` is
 then the not-before time of the retry) or ``failed`` after too many attempts. A lease that
 expires makes the row claimable again: the worker holding it is presumed dead.
 
-Per-chat order (RELIABILITY P4): only the lowest unfinished update of a chat is claimable, and
-only while no other update of that chat is processing under a live lease. On PostgreSQL two
-replicas could each see a different "lowest" row when a lower update_id commits late, so the
-claim takes a transaction-scoped advisory lock per chat (try-lock: a chat another claimer is
-busy with is simply skipped) and re-reads under the lock. The caller must commit right after
-`claim`, in a READ COMMITTED transaction (the default): the locks are held until then. SQLite
-transactions are serialised already (BEGIN IMMEDIATE in bot/db/session.py).
+Which rows are in turn (per-chat order, RELIABILITY P4) is bot/db/inbox_turns.py. On
+PostgreSQL the caller must commit right after `claim`, in a READ COMMITTED transaction (the
+default): the per-chat advisory locks are held until then. SQLite transactions are
+serialised already (BEGIN IMMEDIATE in bot/db/session.py).
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    Integer,
-    Select,
-    and_,
-    any_,
-    bindparam,
     case,
     delete,
-    exists,
     func,
     literal,
-    not_,
     null,
-    or_,
     select,
-    text,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.dml import affected, dialect_insert
+from bot.db.inbox_turns import (
+    CHAT_LOCK_NAMESPACE,
+    DONE,
+    FAILED,
+    LOCK_CHATS,
+    PENDING,
+    PROCESSING,
+    claim_statements,
+)
 from bot.db.models import InboxRow, UTCDateTime
 from bot.db.repositories import Clock, utc_now
-
-PENDING = "pending"
-PROCESSING = "processing"
-DONE = "done"
-FAILED = "failed"
-# Namespace (first key) of the per-chat advisory locks; the second key is derived from chat_id.
-CHAT_LOCK_NAMESPACE = 0x5A_494E_42  # "ZINB"
-# Takes, in one round trip, the try-locks of every candidate chat; returns the chats it got.
-_LOCK_CHATS = text(
-    "SELECT chat_id FROM unnest(CAST(:chats AS bigint[])) AS chat_id"
-    " WHERE pg_try_advisory_xact_lock(:namespace, CAST(chat_id % 2147483647 AS integer))"
-).bindparams(bindparam("chats", type_=ARRAY(InboxRow.chat_id.type)))
 
 __all__ = ["Backlog", "ClaimedUpdate", "InboxRepository", "InboxRow", "NewUpdate"]
 
@@ -156,28 +139,27 @@ class InboxRepository:
         """Mark up to `limit` claimable updates as processing by `worker`, lowest id first.
 
         `worker` must be unique per process (it decides who may settle a row). The
-        statements are built once (`_claim_statements`): the worker claims many times a
+        statements are built once (bot/db/inbox_turns.py): the worker claims many times a
         second, and building the per-chat-order query anew cost milliseconds each time.
         """
         now = self._clock()
-        statements = _claim_statements()
+        statements = claim_statements()
+        window = {"now": now, "limit": limit}
         taking = {"worker": worker, "until": now + lease}
+        candidates = (await session.execute(statements.candidates, window)).all()
+        if not candidates:
+            return []  # nothing to take: no UPDATE, so an idle worker writes nothing
         if session.get_bind().dialect.name == "postgresql":
-            candidates = await session.execute(statements.candidates, {"now": now, "limit": limit})
             chats = sorted({chat for _, chat in candidates if chat is not None})
             locked: list[int] = []
             if chats:
-                parameters = {"chats": chats, "namespace": CHAT_LOCK_NAMESPACE}
-                locked = list(await session.scalars(_LOCK_CHATS, parameters))
+                locks = {"chats": chats, "namespace": CHAT_LOCK_NAMESPACE}
+                locked = list(await session.scalars(LOCK_CHATS, locks))
             # A new statement, so a new snapshot: it sees what committed while we locked.
-            result = await session.execute(
-                statements.take_locked, {"now": now, "limit": limit, "locked": locked} | taking
-            )
+            take = window | taking | {"locked": locked}
+            result = await session.execute(statements.take_locked, take)
         else:
-            candidates = await session.execute(statements.candidates, {"now": now, "limit": limit})
             ids = [update_id for update_id, _ in candidates]
-            if not ids:
-                return []
             result = await session.execute(statements.take, {"ids": ids} | taking)
         return sorted((ClaimedUpdate(*row) for row in result), key=lambda row: row.update_id)
 
@@ -269,75 +251,3 @@ def _held_by(update_id: int, worker: str) -> tuple[Any, ...]:
         InboxRow.status == PROCESSING,
         InboxRow.claimed_by == worker,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class _ClaimStatements:
-    candidates: Select[Any]  # (update_id, chat_id) in turn; binds now, limit
-    take_locked: Any  # PostgreSQL: re-read under the chat locks and take; + locked, worker, until
-    take: Any  # SQLite: take these ids; binds ids, worker, until
-
-
-@functools.cache
-def _claim_statements() -> _ClaimStatements:
-    """The claim's statements, built once with bound parameters (see the module docstring)."""
-    table = InboxRow.__table__
-    in_turn = _claimable(table, bindparam("now", type_=UTCDateTime()))
-    lowest_first = (table.c.update_id,)
-    limit = bindparam("limit", type_=Integer())
-    locked_chat = or_(
-        table.c.chat_id.is_(None),
-        table.c.chat_id == any_(bindparam("locked", type_=ARRAY(table.c.chat_id.type))),
-    )
-    locked_rows = (
-        select(table.c.update_id)
-        .where(in_turn, locked_chat)
-        .order_by(*lowest_first)
-        .limit(limit)
-        .with_for_update(skip_locked=True, of=table)
-    )
-    taken = {
-        "status": PROCESSING,
-        "claimed_by": bindparam("worker"),
-        "claimed_until": bindparam("until", type_=UTCDateTime()),
-    }
-    returned = (table.c.update_id, table.c.chat_id, table.c.payload, table.c.attempts)
-    return _ClaimStatements(
-        candidates=select(table.c.update_id, table.c.chat_id)
-        .where(in_turn)
-        .order_by(*lowest_first)
-        .limit(limit),
-        take_locked=update(table)
-        .where(table.c.update_id.in_(locked_rows.scalar_subquery()))
-        .values(**taken)
-        .returning(*returned),
-        take=update(table)
-        .where(table.c.update_id.in_(bindparam("ids", expanding=True)))
-        .values(**taken)
-        .returning(*returned),
-    )
-
-
-def _claimable(table: Any, now: Any) -> Any:
-    """Updates that may be claimed at `now` (see the module docstring)."""
-    earlier, busy = table.alias("earlier"), table.alias("busy")
-    earlier_unfinished = exists().where(
-        earlier.c.chat_id == table.c.chat_id,
-        earlier.c.status.in_((PENDING, PROCESSING)),
-        earlier.c.update_id < table.c.update_id,
-    )
-    other_busy = exists().where(
-        busy.c.chat_id == table.c.chat_id,
-        busy.c.status == PROCESSING,
-        busy.c.claimed_until >= now,
-        busy.c.update_id != table.c.update_id,
-    )
-    ready = or_(
-        and_(
-            table.c.status == PENDING,
-            or_(table.c.claimed_until.is_(None), table.c.claimed_until <= now),
-        ),
-        and_(table.c.status == PROCESSING, table.c.claimed_until < now),
-    )
-    in_turn = or_(table.c.chat_id.is_(None), and_(not_(earlier_unfinished), not_(other_busy)))
-    return and_(ready, in_turn)

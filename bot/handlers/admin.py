@@ -15,7 +15,7 @@ from telegram import Update
 
 from bot.checking.sources import SourceKind
 from bot.context import BotContext
-from bot.db.checks import CheckRepository
+from bot.db.check_stats import check_stats
 from bot.db.repositories import DuplicateSourceError
 from bot.db.staff import StaffRepository
 from bot.handlers.refusals import audit_refusal
@@ -136,7 +136,7 @@ async def show_statistics(update: Update, context: BotContext) -> None:
     assert message is not None
     since = datetime.now(UTC) - timedelta(days=STATS_DAYS)
     async with context.services.sessions() as session:
-        stats = await CheckRepository().stats(session=session, since=since)
+        stats = await check_stats(session, since)
     lines = [texts.STATS_HEADER.format(days=STATS_DAYS)]
     lines.append(texts.STATS_TOTAL.format(total=sum(stats.verdicts.values())))
     for verdict, label in texts.VERDICT_LABELS.items():

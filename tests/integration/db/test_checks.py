@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.check_stats import check_stats
 from bot.db.checks import CheckDraft, CheckRepository, DeletionReport
 from bot.db.inbox import InboxRepository
 from bot.db.models import AuditRow, CheckRow, FeedbackRow, InboxRow, StaffRow
@@ -176,7 +177,7 @@ async def test_when_stats_asked_then_utc_days_verdicts_top_five_rules_and_feedba
         if session.get_bind().dialect.name == "postgresql":
             # Days stay UTC days whatever the server's time zone (rolled back with the session).
             await session.execute(text("SET TIME ZONE 'Asia/Jakarta'"))
-        stats = await repo.stats(session=session, since=T0 - timedelta(days=30))
+        stats = await check_stats(session, T0 - timedelta(days=30))
 
     assert stats.total == 8
     assert stats.per_day == [(date(2026, 3, 1), 3), (date(2026, 3, 2), 5)]
