@@ -40,6 +40,8 @@ from bot.web.webhook import SECRET_HEADER, WEBHOOK_PATH  # noqa: E402
 from tests import factories as f  # noqa: E402
 
 _UID, _MID, _CID = 987_654_321_987, 123_456_789_123, 555_444_333
+# Written into a template's text, replaced by each request's update id (unique content).
+UPDATE_ID_MARK = _UID
 SAMPLE_TEXT = (
     "Yth. Bapak/Ibu, mohon dicek kebenarannya: beredar pesan berantai bahwa mulai bulan depan "
     "tunjangan kinerja pegawai akan dipotong untuk program baru, dan pegawai diminta mengisi "
@@ -205,11 +207,13 @@ async def open_loop(
     chats: int = 1_000,
     on_post: Any = None,
     timeout: float = 30.0,
+    special: tuple[int, BodyTemplate] | None = None,
 ) -> LoadResult:
     """Post update i at t0 + i/rate (i < rate*duration); latency counted from the due time.
 
     `on_post(update_id, message_id, chat_id, posted_at)` is called as each request leaves,
-    with `time.monotonic()`, so a caller can match what the server did later.
+    with `time.monotonic()`, so a caller can match what the server did later. With
+    `special=(n, template)`, updates whose id is a multiple of n use that template.
     """
     template, result = BodyTemplate(), LoadResult("python-open-loop")
     latencies: list[float] = []
@@ -231,7 +235,8 @@ async def open_loop(
             chat = 10_000 + uid % chats
             if on_post is not None:
                 on_post(uid, uid, chat, time.monotonic())
-            body = template.render(uid, uid, chat)
+            chosen = special[1] if special and uid % special[0] == 0 else template
+            body = chosen.render(uid, uid, chat)
             tasks.append(
                 asyncio.create_task(_post(session, url, body, hdrs, result, latencies, due))
             )

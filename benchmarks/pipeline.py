@@ -1,7 +1,7 @@
 """End-to-end benchmark (RELIABILITY.md B3, P23): webhook receipt to reply sent, under load.
 
 Usage: .venv/bin/python benchmarks/pipeline.py [--quick] [--rates 50,200,400] [--no-naive]
-       [--profile]
+       [--profile] [--yappi FILE]
 
 Saring runs as production does, `python -m bot run --webhook` in its own process with a
 fresh PostgreSQL database per run, replying through python-telegram-bot to the fake Bot API
@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import loadgen  # noqa: E402
+from benchmarks import escalations, loadgen  # noqa: E402
 from benchmarks.ingest import CLK, DEFAULT_PG, free_port, fresh_postgres, machine_cpu  # noqa: E402
 
 TOKEN = "123456:BENCH-token-for-benchmarks-only"
@@ -57,6 +57,25 @@ TARGET_P95_S = 1.5
 
 
 # ============================================================================ naive bot (child)
+def serve_profiled(out: str) -> None:
+    """`saring run --webhook` under yappi's CPU clock (it follows coroutines and greenlets,
+    which cProfile and sampled stacks misattribute); a pstats file at `out` on exit."""
+    import runpy
+
+    import yappi  # the bench extra
+
+    yappi.set_clock_type("cpu")
+    yappi.start()
+    sys.argv = ["saring", "run", "--webhook"]
+    try:
+        runpy.run_module("bot", run_name="__main__")
+    except SystemExit:
+        pass
+    finally:
+        yappi.stop()
+        yappi.get_func_stats().save(out, type="pstat")
+
+
 def serve_naive(port: int, api_url: str) -> None:
     """PTB as its documentation starts you off: its webhook, one update at a time."""
     from telegram import ReplyParameters, Update
@@ -101,7 +120,9 @@ def serve_naive(port: int, api_url: str) -> None:
 class Bot:
     """A bot under test in its own process, logging to a temporary file."""
 
-    def __init__(self, kind: str, api_url: str, db_url: str | None) -> None:
+    def __init__(
+        self, kind: str, api_url: str, db_url: str | None, yappi_out: str | None = None
+    ) -> None:
         self.kind, self.port = kind, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = os.environ | {"PYTHONPATH": str(ROOT), "PTB_TIMEDELTA": "true"}
@@ -110,10 +131,8 @@ class Bot:
             command += ["--api-url", api_url]
         else:
             command = [PYTHON, "-m", "bot", "run", "--webhook"]
-            if os.environ.get("SARING_BENCH_CPROFILE"):  # deterministic profile, written at exit
-                out = os.environ["SARING_BENCH_CPROFILE"]
-                command = [PYTHON, "/tmp/profrun.py"]
-                env["PROF_OUT"] = out
+            if yappi_out:  # CPU-clock profile of the whole process, written when it stops
+                command = [PYTHON, __file__, "--serve-profiled", yappi_out]
             env |= {
                 "SARING_TELEGRAM_TOKEN": TOKEN,
                 "SARING_TELEGRAM_API_URL": api_url,
@@ -121,6 +140,7 @@ class Bot:
                 "SARING_WEBHOOK_URL": WEBHOOK_URL,
                 "SARING_WEBHOOK_SECRET": SECRET,
                 "SARING_LISTEN": f"127.0.0.1:{self.port}",
+                "SARING_PPK_CHAT_ID": str(escalations.PPK_CHAT),
             }
         self.log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)  # noqa: SIM115
         self.process = subprocess.Popen(
@@ -237,7 +257,12 @@ async def one_run(
     kind: str, rate: float, args: argparse.Namespace, fake: Any, db_url: str | None
 ) -> dict[str, Any]:
     fake.reset()
-    bot = Bot(kind, fake.base_url, db_url)
+    saring = kind != "naive"
+    if saring and db_url:  # the roster the escalating 2% need (migrates the fresh database)
+        with tempfile.TemporaryDirectory() as workdir:
+            escalations.import_roster(PYTHON, ROOT, db_url, Path(workdir))
+    profiled = args.yappi and kind != "naive" and rate == max(args.rates)
+    bot = Bot(kind, fake.base_url, db_url, yappi_out=args.yappi if profiled else None)
     try:
         await bot.ready(fake)
         fake.set_latency(0.05, 0.15, seed=rate)
@@ -245,6 +270,10 @@ async def one_run(
             bot.url, secret=SECRET, rate=10, duration=1, first_id=1, chats=10
         )
         await drain(fake, {i: 0.0 for i in range(1, 11)}, 10)
+        sampler = escalations.BacklogSampler(db_url) if saring and db_url else None
+        if sampler is not None:
+            await escalations.heads_press_start(bot.url, SECRET, fake)
+            sampler.start()
         posted: dict[int, float] = {}
         busy0, total0 = machine_cpu()
         cpu0 = cpu_seconds(bot.process.pid)
@@ -256,6 +285,7 @@ async def one_run(
             duration=args.seconds,
             first_id=1_000,
             on_post=lambda uid, mid, chat, at: posted.__setitem__(mid, at),
+            special=(escalations.EVERY, escalations.memo_template()),
         )
         sent_at = time.monotonic()
         await drain(fake, posted, args.drain if kind != "naive" else args.naive_drain)
@@ -263,6 +293,9 @@ async def one_run(
         cpu1 = cpu_seconds(bot.process.pid)
         drained_s = time.monotonic() - sent_at
         profile = finish_profiler(profiler)
+        if sampler is not None:
+            await sampler.stop()
+            profile["escalation"] = escalations.summarize(fake, posted, sampler)
     finally:
         bot.stop()
     summary = summarize(kind, rate, load, fake, posted, bot, drained_s) | profile
@@ -396,6 +429,24 @@ def render(results: list[dict[str, Any]]) -> str:
         )
     lines += [
         "",
+        "| escalating 2% | cases | unit-head alerts sent | p50 / p95 receipt -> unit head "
+        "| PPK packets sent | p50 / p95 receipt -> PPK | outbox backlog max / at end | 429s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        e = r.get("escalation")
+        if not e:
+            continue
+        head, ppk = e["unit_head_alert_latency"], e["ppk_alert_latency"]
+        backlog = [count for _, count in e["outbox_backlog"]] or [0]
+        lines.append(
+            f"| {r['system']} {r['rate']:g}/s | {e['escalations']} "
+            f"| {e['unit_head_alerts_sent']} | {_ms(head['p50_ms'])} / {_ms(head['p95_ms'])} ms "
+            f"| {e['ppk_alerts_sent']} | {_ms(ppk['p50_ms'])} / {_ms(ppk['p95_ms'])} ms "
+            f"| {max(backlog)} / {backlog[-1]} | {e['http_429']} |"
+        )
+    lines += [
+        "",
         "| comparison at the same rate | Saring | naive PTB | ratio |",
         "|---|---|---|---|",
     ]
@@ -450,10 +501,17 @@ def main(argv: list[str] | None = None) -> int:
         "--profile", action="store_true", help="py-spy on Saring at the highest rate"
     )
     parser.add_argument("--pg-url", default=os.environ.get("SARING_BENCH_PG_ADMIN", DEFAULT_PG))
+    parser.add_argument(
+        "--yappi", metavar="FILE", help="profile Saring's CPU at the highest rate (pstats FILE)"
+    )
     parser.add_argument("--serve-naive", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-profiled", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.serve_profiled:
+        serve_profiled(args.serve_profiled)
+        return 0
     if args.serve_naive:
         serve_naive(args.port, args.api_url)
         return 0

@@ -95,14 +95,24 @@ class OutboxRepository:
         return row
 
     async def claim(
-        self, *, session: AsyncSession, worker: str, limit: int, lease: timedelta
+        self,
+        *,
+        session: AsyncSession,
+        worker: str,
+        limit: int,
+        lease: timedelta,
+        per_chat: int | None = None,
+        skip_chats: Collection[int] = (),
     ) -> list[OutboxRow]:
         """Mark up to `limit` due rows as sending by `worker`, oldest first.
 
-        `worker` must be unique per process: it decides who may settle a row.
+        `worker` must be unique per process: it decides who may settle a row. `per_chat`
+        takes at most that many rows of any one chat, and `skip_chats` none: a chat that
+        Telegram lets us write to 20 times a minute (a group) must not fill every slot of
+        the dispatcher while other officials' alerts wait behind it.
         """
         now = self._clock()
-        query = _claimable(now).limit(limit)
+        query = _claimable(now, per_chat=per_chat, skip_chats=skip_chats).limit(limit)
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True, of=OutboxRow)
         ids = list(await session.scalars(query))
@@ -284,7 +294,9 @@ class OutboxRepository:
         return await affected(session, statement) == 1
 
 
-def _claimable(now: datetime) -> Select[Any]:
+def _claimable(
+    now: datetime, *, per_chat: int | None = None, skip_chats: Collection[int] = ()
+) -> Select[Any]:
     """Ids of rows due at `now`, oldest first; edits wait for their original to settle."""
     original = aliased(OutboxRow)
     edit_of = OutboxRow.payload[EDIT_OF].as_integer()
@@ -298,4 +310,16 @@ def _claimable(now: datetime) -> Select[Any]:
         and_(OutboxRow.status == SENDING, OutboxRow.claimed_until < now),
     )
     in_turn = or_(OutboxRow.method != EDIT, not_(original_unsettled))
-    return select(OutboxRow.id).where(ready, in_turn).order_by(OutboxRow.id)
+    due = [ready, in_turn]
+    if skip_chats:
+        due.append(OutboxRow.chat_id.not_in(list(skip_chats)))
+    if per_chat is None:
+        return select(OutboxRow.id).where(*due).order_by(OutboxRow.id)
+    # The window function sits in a subquery: PostgreSQL refuses FOR UPDATE next to one.
+    # The outer query repeats `due`: FOR UPDATE re-checks only the outer conditions against
+    # a row another claimer just committed, and the subquery's snapshot is older than that.
+    turn = func.row_number().over(partition_by=OutboxRow.chat_id, order_by=OutboxRow.id)
+    ranked = select(OutboxRow.id, turn.label("turn")).where(*due).subquery()
+    first_of_chat = select(ranked.c.id).where(ranked.c.turn <= per_chat)
+    outer = select(OutboxRow.id).where(*due, OutboxRow.id.in_(first_of_chat))
+    return outer.order_by(OutboxRow.id)

@@ -27,6 +27,7 @@ import contextlib
 import html
 import logging
 import random
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -79,6 +80,9 @@ class Dispatcher:
     limiter: RateLimiter = field(default_factory=RateLimiter)
     worker_id: str = field(default_factory=lambda: f"outbox:{default_worker_id()}")
     concurrency: int = 32
+    # Rows of one chat held at a time: the rest of that chat's queue waits in the table,
+    # where it does not keep other chats' alerts from being claimed.
+    per_chat: int = 2
     lease: timedelta = timedelta(seconds=60)
     max_attempts: int = 8
     fallback_chat_id: int | None = None
@@ -95,6 +99,7 @@ class Dispatcher:
     _in_request: set[int] = field(default_factory=set, init=False)  # rows whose request left
     # Lease end of every row a task of this worker holds; a re-claim of one extends it.
     _leases: dict[int, datetime] = field(default_factory=dict, init=False)
+    _held: Counter[int] = field(default_factory=Counter, init=False)  # rows held per chat
 
     def notify(self) -> None:
         """Rows were just committed by this process: claim without waiting for the poll."""
@@ -149,6 +154,7 @@ class Dispatcher:
                     self._leases[job.row.id] = job.row.claimed_until
                 if busy:  # still waiting in one of our tasks: the claim only renewed its lease
                     continue
+                self._held[job.row.chat_id] += 1
                 task = asyncio.create_task(self._process(job), name=f"outbox:{job.row.id}")
                 self._in_flight.add(task)
                 task.add_done_callback(self._finished)
@@ -170,9 +176,15 @@ class Dispatcher:
         self._wakeup.clear()
 
     async def _claim(self, limit: int) -> list[_Job]:
+        full = [chat for chat, held in self._held.items() if held >= self.per_chat]
         async with self.sessions.begin() as session:
             rows = await self.repository.claim(
-                session=session, worker=self.worker_id, limit=limit, lease=self.lease
+                session=session,
+                worker=self.worker_id,
+                limit=limit,
+                lease=self.lease,
+                per_chat=self.per_chat,
+                skip_chats=full,
             )
             originals = [row.payload[EDIT_OF] for row in rows if EDIT_OF in row.payload]
             sent = await self.repository.sent_message_ids(session=session, row_ids=originals)
@@ -183,6 +195,9 @@ class Dispatcher:
             await self._deliver(job)
         finally:
             self._leases.pop(job.row.id, None)
+            self._held[job.row.chat_id] -= 1
+            if self._held[job.row.chat_id] <= 0:
+                del self._held[job.row.chat_id]
 
     async def _deliver(self, job: _Job) -> None:
         row = job.row

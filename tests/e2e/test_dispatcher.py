@@ -109,6 +109,31 @@ def dispatcher(sessions: Sessions, bot: Bot, **options: object) -> Dispatcher:
     return Dispatcher(sessions, bot, **(values | options))  # type: ignore[arg-type]
 
 
+async def test_when_a_group_has_a_long_queue_then_other_officials_are_not_kept_waiting(
+    sessions: Sessions, bot: Bot, fake: FakeBotApi
+) -> None:
+    """Telegram's real limits: a PPK group takes 20 messages a minute, a unit head ~1/s.
+
+    40 packets wait for the group (two minutes of its budget); alerts to five unit heads
+    queued after them still leave within seconds instead of behind the whole queue.
+    """
+    await enqueue(sessions, [(n, PPK_GROUP) for n in range(40)])
+    await enqueue(sessions, [(100 + n, HEADS[n]) for n in range(5)])
+    worker = dispatcher(sessions, bot, limiter=RateLimiter(), concurrency=8)
+    task = asyncio.create_task(worker.run())
+    started = time.monotonic()
+    try:
+        heads = await fake.wait_for(
+            "sendMessage", count=5, timeout=10, predicate=lambda c: c.chat_id in HEADS
+        )
+    finally:
+        await worker.stop(timeout=1)
+        await task
+    assert time.monotonic() - started < 5
+    assert {c.chat_id for c in heads} == set(HEADS[:5])
+    assert len(fake.sent("sendMessage", ok=True)) < 20  # the group got its burst, no more
+
+
 async def test_when_alerts_are_queued_then_each_is_delivered_once_with_its_message_id(
     sessions: Sessions, bot: Bot, fake: FakeBotApi
 ) -> None:

@@ -62,6 +62,25 @@ async def get(sessions: Sessions, row_id: int) -> OutboxRow:
         return (await session.scalars(select(OutboxRow).filter_by(id=row_id))).one()
 
 
+async def test_when_one_chat_has_a_long_queue_then_a_claim_still_reaches_the_other_chats(
+    sessions: Sessions, repo: OutboxRepository
+) -> None:
+    """A PPK group may take 20 messages a minute: its backlog must not fill every slot."""
+    group = [await enqueue(sessions, repo, chat_id=PPK_GROUP) for _ in range(6)]
+    head = await enqueue(sessions, repo, chat_id=HEAD)
+    other = await enqueue(sessions, repo, chat_id=HEAD + 1)
+    async with sessions.begin() as session:
+        rows = await repo.claim(session=session, worker="w1", limit=4, lease=LEASE, per_chat=2)
+    assert [row.id for row in rows] == [*group[:2], head, other]
+    later = await enqueue(sessions, repo, chat_id=HEAD)
+    async with sessions.begin() as session:
+        rows = await repo.claim(
+            session=session, worker="w1", limit=10, lease=LEASE, per_chat=2, skip_chats=[HEAD]
+        )
+    assert [row.id for row in rows] == group[2:4]  # the group's next two; HEAD is skipped
+    assert await claim(sessions, repo, limit=10) == [*group[4:], later]
+
+
 async def test_when_rows_are_due_then_claim_gives_them_oldest_first_once(
     sessions: Sessions, repo: OutboxRepository
 ) -> None:
