@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -153,6 +154,9 @@ def _one_of(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+UNFINISHED = "status IN ('pending', 'processing')"
+
+
 class InboxRow(Base):
     """One Telegram update, committed before Telegram gets its 200 (RELIABILITY P1).
 
@@ -165,6 +169,14 @@ class InboxRow(Base):
     __table_args__ = (
         CheckConstraint(_one_of("status", INBOX_STATUSES), name="status"),
         Index(None, "status", "chat_id", "update_id"),
+        # The unfinished updates in arrival order, without the done ones that pile up
+        # behind them until retention: what every claim reads (bot/db/inbox_turns.py).
+        Index(
+            "ix_inbox_updates_unfinished",
+            "update_id",
+            postgresql_where=text(UNFINISHED),
+            sqlite_where=text(UNFINISHED),
+        ),
     )
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
