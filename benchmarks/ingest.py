@@ -36,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import loadgen  # noqa: E402
+from bot.db.inbox import NewUpdate  # noqa: E402
 from bot.inbox.intake import Intake  # noqa: E402
 from bot.web.webhook import INTAKE_KEY, WEBHOOK_PATH, WebhookIntake, receive_update  # noqa: E402
 
@@ -60,45 +61,26 @@ CLK = os.sysconf("SC_CLK_TCK")
 
 
 # ============================================================================ servers (child)
-class _Bind:
-    class dialect:
-        name = "postgresql"
+class _MemoryIntake(Intake):
+    """The production route and group commit with the INSERT left out: the in-memory ack."""
 
-
-class _NullSession:
-    """Accepts the inbox INSERT and pretends it stored a new row: the in-memory ack."""
-
-    def __init__(self, counter: list[int]) -> None:
-        self._counter = counter
-
-    def get_bind(self) -> type[_Bind]:
-        return _Bind
-
-    async def scalars(self, _statement: Any) -> Any:
-        self._counter[0] += 1
-        return self
-
-    def first(self) -> int:
-        return 1
-
-
-class _NullSessions:
     def __init__(self) -> None:
+        super().__init__(sessions=None)  # type: ignore[arg-type]
         self.counter = [0]
 
-    @contextlib.asynccontextmanager
-    async def begin(self) -> AsyncIterator[_NullSession]:
-        yield _NullSession(self.counter)
+    async def _store(self, updates: Sequence[NewUpdate]) -> list[bool]:
+        self.counter[0] += len(updates)
+        return [True] * len(updates)
 
 
 async def _our_receiver(kind: str, db_url: str | None) -> web.Application:
     """The production webhook route on a bare aiohttp app, plus a row counter for checking."""
     app = web.Application(client_max_size=1 << 20)
     if kind == "memory":
-        sessions: Any = _NullSessions()
+        intake: Intake = _MemoryIntake()
 
         async def count() -> tuple[int, int]:
-            return sessions.counter[0], 0
+            return intake.counter[0], 0  # type: ignore[attr-defined]
     else:
         from sqlalchemy import func, select
 
@@ -117,6 +99,7 @@ async def _our_receiver(kind: str, db_url: str | None) -> web.Application:
                 db_url, pool_pre_ping=True, pool_size=args_pool_size(), max_overflow=10
             )
         sessions = create_session_factory(engine)
+        intake = Intake(sessions)
 
         async def count() -> tuple[int, int]:
             async with sessions() as session:
@@ -135,7 +118,7 @@ async def _our_receiver(kind: str, db_url: str | None) -> web.Application:
         rows, forged = await count()
         return web.json_response({"rows": rows, "forged_rows": forged})
 
-    app[INTAKE_KEY] = WebhookIntake(SECRET.encode(), Intake(sessions), lambda: None)
+    app[INTAKE_KEY] = WebhookIntake(SECRET.encode(), intake, lambda: None)
     app.router.add_post(WEBHOOK_PATH, receive_update)
     app.router.add_get("/bench/count", counted)
     return app
