@@ -100,16 +100,19 @@ class BacklogSampler:
     def __init__(self, db_url: str) -> None:
         self._engine = create_engine(db_url)
         self.samples: list[tuple[float, int]] = []
+        self.last_by_status: dict[str, int] = {}  # "purpose/status" -> rows, last sample
         self._task: asyncio.Task[None] | None = None
 
     async def _run(self) -> None:
         started = time.monotonic()
-        query = text("SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')")
+        query = text("SELECT purpose, status, count(*) FROM outbox GROUP BY purpose, status")
         while True:
             with contextlib.suppress(Exception):  # a sample lost is not a benchmark lost
                 async with self._engine.connect() as connection:
-                    count = (await connection.execute(query)).scalar_one()
-                self.samples.append((round(time.monotonic() - started, 1), int(count)))
+                    rows = (await connection.execute(query)).all()
+                self.last_by_status = {f"{p}/{s}": int(n) for p, s, n in rows}
+                unsent = sum(int(n) for _, s, n in rows if s in ("pending", "sending"))
+                self.samples.append((round(time.monotonic() - started, 1), unsent))
             await asyncio.sleep(1.0)
 
     def start(self) -> None:
@@ -154,5 +157,6 @@ def summarize(fake: Any, posted: dict[int, float], sampler: BacklogSampler) -> d
         "ppk_alert_latency": loadgen.latency_stats(ppk_latency),
         "unit_head_alert_latency": loadgen.latency_stats(head_latency),
         "outbox_backlog": sampler.samples,
+        "outbox_by_status": sampler.last_by_status,
         "http_429": len(throttled),
     }

@@ -61,6 +61,8 @@ class Outcome:
 
 @dataclass(frozen=True, slots=True)
 class Completion:
+    """An update processed to the end, and the reply to record with it, if one went out."""
+
     update_id: int
     reply: tuple[int, int] | None
 
@@ -137,7 +139,7 @@ class InboxWorker:
         last_claim = -self.claim_interval
         loop = asyncio.get_running_loop()
         while not self._stopping:
-            # A claim is three statements whatever it finds; under load every arrival and
+            # A claim is up to three statements whatever it finds; under load every arrival and
             # every finished update wakes the loop, so claims are spaced to gather several
             # rows each. An idle worker still claims at once when an update arrives.
             wait = last_claim + self.claim_interval - loop.time()
