@@ -59,9 +59,10 @@ def write_roster(path: Path) -> None:
     for unit in range(UNITS):
         head = FIRST_HEAD + unit
         rows.append(f"{_nip(5_000 + unit)},Kepala {unit},U{unit},Unit {unit},unit_head,{head}")
-    for n in range(ASN_COUNT):
-        user = FIRST_ASN + n
-        rows.append(f"{_nip(n)},Pegawai {n},U{n % UNITS},Unit {n % UNITS},asn,{user}")
+    per_unit = ASN_COUNT // UNITS  # consecutive chats share a unit, so the escalating
+    for n in range(ASN_COUNT):  # 2% (every 50th chat) come from every unit alike
+        user, unit = FIRST_ASN + n, n // per_unit
+        rows.append(f"{_nip(n)},Pegawai {n},U{unit},Unit {unit},asn,{user}")
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
 
 
