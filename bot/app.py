@@ -16,10 +16,10 @@ from bot.settings import Settings
 from bot.telegram.request import PooledRequest
 
 # Replies to different chats go out in parallel: at 200 updates/s and 100 ms per call about
-# 20-30 requests are in flight, so 4 x 12 connections leave room (bot/telegram/request.py
-# explains why four small pools rather than one big one).
-POOL_SHARDS = 4
-CONNECTIONS_PER_SHARD = 12
+# 20-30 requests are in flight, so 8 x 6 connections leave room (bot/telegram/request.py
+# explains why several small pools rather than one big one).
+POOL_SHARDS = 8
+CONNECTIONS_PER_SHARD = 6
 
 
 class MissingTokenError(ValueError):

@@ -4,8 +4,8 @@ Why not one pool of 48: httpcore 1.0.9 walks every pooled connection whenever it
 request or gets one back (a socket poll per idle connection, and a quadratic count of the
 idle ones; encode/httpcore#1035, unreleased). At 200 updates/s that bookkeeping was 40% of
 the bot's CPU with 48 connections (benchmarks/pipeline.py). The cost grows with the square
-of the pool, so four pools of 12 cost a sixteenth as much per request and still keep 48
-requests in flight. Each call goes to the pool with the fewest calls in flight.
+of the pool, so eight pools of 6 cost about a sixtieth as much per request and still keep
+48 requests in flight. Each call goes to the pool with the fewest calls in flight.
 
 Every request is still made by python-telegram-bot's HTTPXRequest; this class only chooses
 which one.
