@@ -17,8 +17,10 @@ the same engine and replies (no database). It shows what the inbox + concurrent 
 Updates still unanswered when the drain window ends count as lost for that run (the naive
 bot keeps its queue in memory, so stopping it loses them for good).
 
-Not modelled (yet): flood limits (Telegram's 30 messages/s would cap any bot far below
-200/s), escalation alerts (the 2% of B3), kills. The box has 2 cores shared by the bot,
+Every 50th update is a classified memo that opens a case and alerts 2 officials
+(benchmarks/escalations.py), as B3 asks; receipt -> alert latency and the outbox backlog are
+reported. Not modelled: Telegram's global flood limit (30 messages/s would cap any bot far
+below 200/s; the fake does not enforce it), kills. The box has 2 cores shared by the bot,
 PostgreSQL, the fake and the sender, and with whatever else runs: compare within one run.
 Target reported against: Saring at 200 updates/s, p95 <= 1.5 s, 0 errors, 0 lost.
 """
