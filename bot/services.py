@@ -106,6 +106,8 @@ class Services:
         return self._engine is not None
 
     async def close(self) -> None:
+        if self._check_log is not None:
+            await self._check_log.idle()
         await self.db.dispose()
 
 

@@ -61,6 +61,15 @@ class GroupCommit(Generic[Item, Result]):
         # shield: a caller that gives up must not cancel the flush its neighbours wait on.
         return await asyncio.shield(future)
 
+    async def idle(self) -> None:
+        """Return once no write is waiting or in flight (before the engine is disposed).
+
+        A caller cancelled at shutdown leaves its batch to the flush task; disposing the
+        pool under that task would strand its connection.
+        """
+        while self._flusher is not None and not self._flusher.done():
+            await asyncio.wait({self._flusher})
+
     async def _drain(self) -> None:
         batch: list[tuple[Item, asyncio.Future[Result]]] = []
         try:

@@ -32,6 +32,10 @@ class CheckLog:
         """Committed when this returns; for an update_id seen before, the old check and False."""
         return await self._commit.submit(draft)
 
+    async def idle(self) -> None:
+        """Wait for records still in flight (shutdown, before the database pool closes)."""
+        await self._commit.idle()
+
     async def _write(self, drafts: Sequence[CheckDraft]) -> list[tuple[CheckRow, bool]]:
         async with self._sessions.begin() as session:
             return await self._repository.record_many(session=session, drafts=drafts)

@@ -86,6 +86,10 @@ class Intake:
         new = NewUpdate(update_id, chat_id_of(payload), dict(payload))
         return await self._commit.submit(new)
 
+    async def idle(self) -> None:
+        """Wait for stores still in flight (shutdown, before the database pool closes)."""
+        await self._commit.idle()
+
     async def _store(self, updates: Sequence[NewUpdate]) -> list[bool]:
         async with self.sessions.begin() as session:
             return await self._repository.store_many(session=session, updates=updates)

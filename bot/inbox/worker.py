@@ -175,6 +175,9 @@ class InboxWorker:
                 await self._loop_done.wait()
         if self._in_flight:
             await asyncio.wait(set(self._in_flight), timeout=timeout)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._completions.idle()  # settles already handed to a flush
         with contextlib.suppress(*DATABASE_DOWN):
             async with self.sessions.begin() as session:
                 released = await self.repository.release(session=session, worker=self.worker_id)

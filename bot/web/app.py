@@ -64,13 +64,14 @@ def create_web_app(
     )
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    intake = Intake(services.sessions)  # the webhook's or the poller's, one per process
     if mode is Mode.WEBHOOK:
         if settings.webhook_secret is None or not settings.webhook_url:
             raise ConfigurationError(
                 "webhook mode needs SARING_WEBHOOK_URL and SARING_WEBHOOK_SECRET"
             )
         secret = settings.webhook_secret.get_secret_value().encode()
-        app[INTAKE_KEY] = WebhookIntake(secret, Intake(services.sessions), worker.notify)
+        app[INTAKE_KEY] = WebhookIntake(secret, intake, worker.notify)
         app.router.add_post(WEBHOOK_PATH, receive_update)
 
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:
@@ -86,7 +87,7 @@ def create_web_app(
             )
             escalator.queued = dispatcher.notify
             tasks = [_spawn(worker.run(), "inbox-worker"), _spawn(dispatcher.run(), "outbox")]
-            poller = Poller(application.bot, Intake(services.sessions), worker.notify)
+            poller = Poller(application.bot, intake, worker.notify)
             if mode is Mode.POLLING:
                 tasks.append(_spawn(poller.run(), "poller"))
             if background_jobs:
@@ -104,6 +105,7 @@ def create_web_app(
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await intake.idle()  # stores a cancelled request or poll handed to a flush
             await application.stop()
 
     app.cleanup_ctx.append(lifecycle)

@@ -87,6 +87,26 @@ async def test_when_a_caller_gives_up_then_its_neighbours_are_still_written() ->
     assert flush.batches == [[1, 2]]
 
 
+async def test_when_shutdown_waits_for_idle_then_a_write_left_by_a_cancelled_caller_finishes() -> (
+    None
+):
+    """Disposing the pool under a flush would strand its connection; idle() waits it out."""
+    finished: list[int] = []
+
+    async def flush(items: Sequence[int]) -> list[int]:
+        await asyncio.sleep(0.05)
+        finished.extend(items)
+        return list(items)
+
+    commit: GroupCommit[int, int] = GroupCommit(flush)
+    caller = asyncio.create_task(commit.submit(7))
+    await asyncio.sleep(0.01)
+    caller.cancel()
+    await commit.idle()
+    assert finished == [7]
+    await commit.idle()  # nothing in flight: returns at once
+
+
 @pytest.mark.parametrize(
     ("error", "away"),
     [
