@@ -119,13 +119,7 @@ def _heads_in_window(table: Any, now: Any, limit: Any) -> Select[Any]:
         func.row_number().over(order_by=unfinished.c.update_id, **chat).label("turn"),
         func.sum(case((live, 1), else_=0)).over(**chat).label("busy"),
     ).subquery("ranked")
-    ready = or_(
-        and_(
-            ranked.c.status == PENDING,
-            or_(ranked.c.claimed_until.is_(None), ranked.c.claimed_until <= now),
-        ),
-        and_(ranked.c.status == PROCESSING, ranked.c.claimed_until < now),
-    )
+    ready = _ready(ranked, now)
     in_turn = or_(ranked.c.chat_id.is_(None), and_(ranked.c.turn == 1, ranked.c.busy == 0))
     return (
         select(ranked.c.update_id, ranked.c.chat_id)
@@ -149,12 +143,17 @@ def _claimable(table: Any, now: Any) -> Any:
         busy.c.claimed_until >= now,
         busy.c.update_id != table.c.update_id,
     )
-    ready = or_(
-        and_(
-            table.c.status == PENDING,
-            or_(table.c.claimed_until.is_(None), table.c.claimed_until <= now),
-        ),
-        and_(table.c.status == PROCESSING, table.c.claimed_until < now),
-    )
+    ready = _ready(table, now)
     in_turn = or_(table.c.chat_id.is_(None), and_(not_(earlier_unfinished), not_(other_busy)))
     return and_(ready, in_turn)
+
+
+def _ready(rows: Any, now: Any) -> Any:
+    """Pending and due, or processing under a lease that has run out (any table or subquery)."""
+    return or_(
+        and_(
+            rows.c.status == PENDING,
+            or_(rows.c.claimed_until.is_(None), rows.c.claimed_until <= now),
+        ),
+        and_(rows.c.status == PROCESSING, rows.c.claimed_until < now),
+    )
