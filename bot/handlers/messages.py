@@ -19,7 +19,7 @@ from bot.context import BotContext
 from bot.db.albums import AlbumRepository
 from bot.db.checks import CheckDraft, CheckRepository
 from bot.handlers.cases import take_reason
-from bot.inbox.worker import DATABASE_DOWN, SETTLE_RETRIES, defer_reply_record
+from bot.inbox.worker import defer_reply_record, retry_while_database_down
 from bot.telegram.facts import describe_unsupported, facts_from_message
 from bot.telegram.keyboards import check_keyboard
 from bot.texts import id as texts
@@ -98,18 +98,16 @@ async def _remember_reply(context: BotContext, check_id: int, message_id: int) -
     If this record is lost the update is processed again after its lease and the reply is
     sent twice (RELIABILITY P8), so it is retried for most of the lease before giving up.
     """
-    for delay in (*SETTLE_RETRIES, None):
-        try:
-            async with context.services.sessions.begin() as session:
-                await CheckRepository().set_reply_messages(
-                    session=session, replies=[(check_id, message_id)]
-                )
-            return
-        except DATABASE_DOWN as exc:
-            if delay is None:
-                LOGGER.warning("reply of check %s sent but not recorded: %r", check_id, exc)
-                return
-            await asyncio.sleep(delay)
+
+    async def record() -> None:
+        async with context.services.sessions.begin() as session:
+            await CheckRepository().set_reply_messages(
+                session=session, replies=[(check_id, message_id)]
+            )
+
+    lost = await retry_while_database_down(record)
+    if lost is not None:
+        LOGGER.warning("reply of check %s sent but not recorded: %r", check_id, lost)
 
 
 async def _escalate(

@@ -23,7 +23,7 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -75,6 +75,27 @@ def record_error(error: BaseException) -> None:
     outcome = CURRENT_OUTCOME.get()
     if outcome is not None:
         outcome.error = error
+
+
+async def retry_while_database_down(
+    attempt: Callable[[], Awaitable[None]],
+) -> BaseException | None:
+    """Run `attempt`, again after each database outage for about 20 s (SETTLE_RETRIES).
+
+    Returns None once it succeeds, or the last error when the database stayed away: a
+    record lost here means an update runs again and its reply is sent twice (P8).
+    """
+    for delay in SETTLE_RETRIES:
+        try:
+            await attempt()
+            return None
+        except DATABASE_DOWN:
+            await asyncio.sleep(delay)
+    try:
+        await attempt()
+        return None
+    except DATABASE_DOWN as exc:
+        return exc
 
 
 def defer_reply_record(check_id: int, message_id: int) -> bool:
@@ -221,21 +242,17 @@ class InboxWorker:
         error = outcome.error
         if error is not None and not isinstance(error, TRANSIENT):
             LOGGER.error("update %s failed permanently: %r", row.update_id, error)
-        for delay in (*SETTLE_RETRIES, None):
-            try:
-                if error is not None and isinstance(error, TRANSIENT):
-                    await self._fail(row, outcome, error)
-                else:
-                    await self._completions.submit(Completion(row.update_id, outcome.reply))
-                return
-            except DATABASE_DOWN as exc:
-                if delay is None:
-                    # The lease expires and another claim retries the update: at least once.
-                    LOGGER.warning(
-                        "could not settle update %s: %s", row.update_id, type(exc).__name__
-                    )
-                    return
-                await asyncio.sleep(delay)
+
+        async def settle() -> None:
+            if error is not None and isinstance(error, TRANSIENT):
+                await self._fail(row, outcome, error)
+            else:
+                await self._completions.submit(Completion(row.update_id, outcome.reply))
+
+        lost = await retry_while_database_down(settle)
+        if lost is not None:
+            # The lease expires and another claim retries the update: at least once.
+            LOGGER.warning("could not settle update %s: %s", row.update_id, type(lost).__name__)
 
     async def _complete(self, done: Sequence[Completion]) -> list[int]:
         replies = [completion.reply for completion in done if completion.reply is not None]
